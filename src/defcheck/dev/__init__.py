@@ -1,0 +1,1 @@
+"""Developer commands: `python -m defcheck.dev gen-tables|gen-docs [--check]`."""

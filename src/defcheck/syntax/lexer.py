@@ -1,0 +1,140 @@
+"""The line tokenizer that feeds the grammar (`grammar/deffile.lark`).
+
+Apptainer reads a definition file line by line (spec §2): a line whose first word starts
+with `%` opens a section, a line starting with `bootstrap:` at column 0 opens a stage (§6),
+and the lines before a stage's first section are its header (§3). This module turns text
+into terminals that cover every character exactly once; the grammar gives them structure.
+
+The only state is "header or body" and, in a header, whether the previous line's value
+ends with a continuation backslash (§3.3), computed with Apptainer's own algorithm.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from defcheck.syntax.gostr import GO_SPACE, go_trim
+
+STAGE_LINE = "STAGE_LINE"
+SECTION_LINE = "SECTION_LINE"
+FIELD_LINE = "FIELD_LINE"
+CONT_LINE = "CONT_LINE"
+BLANK_LINE = "BLANK_LINE"
+COMMENT_LINE = "COMMENT_LINE"
+BODY = "BODY"
+
+# `(?mi)^bootstrap:` in deffile.go `All`; Python's IGNORECASE folds like Go's (?i).
+_STAGE_RE = re.compile(r"bootstrap:", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Tok:
+    """A terminal: its type and the half-open span `[start, end)` it covers."""
+
+    type: str
+    start: int
+    end: int
+
+
+def line_content(text: str, start: int, end: int) -> str:
+    """A line as Apptainer's scanner sees it: newline and one trailing `\\r` removed."""
+    if end > start and text[end - 1] == "\n":
+        end -= 1
+    if end > start and text[end - 1] == "\r":
+        end -= 1
+    return text[start:end]
+
+
+def is_section_line(line: str) -> bool:
+    """True if the first white-space-delimited word starts with `%` (spec §2.2)."""
+    stripped = line.lstrip(GO_SPACE)
+    return stripped[:1] == "%"
+
+
+def is_stage_line(text: str, start: int) -> bool:
+    """True if the line at `start` begins with `bootstrap:` (any case), spec §6."""
+    return _STAGE_RE.match(text, start) is not None
+
+
+def continuation_after(value: str) -> str | None:
+    """The pending continuation text if a header value ends with `\\`, else None.
+
+    Mirrors deffile.go `doHeader`: the backslash is removed and a trailing two-character
+    `\\n` becomes a real newline. An empty pending text means "no continuation" to
+    Apptainer (it keys the state on the value being non-empty), so callers test truthiness.
+    """
+    if not value.endswith("\\"):
+        return None
+    pending = value[:-1]
+    if pending.endswith("\\n"):
+        pending = pending[:-2] + "\n"
+    return pending
+
+
+def tokenize(text: str, *, split_stages: bool = True) -> list[Tok]:
+    """Split `text` into line terminals covering every character exactly once."""
+    toks: list[Tok] = []
+    append = toks.append
+    n = len(text)
+    pos = 0
+    in_body = False
+    body_start = -1
+    pending = ""  # continuation text carried to the next header line
+    find = text.find
+    while pos < n:
+        nl = find("\n", pos)
+        end = n if nl == -1 else nl + 1
+        first = text[pos]
+        if split_stages and (first == "b" or first == "B") and is_stage_line(text, pos):
+            kind = STAGE_LINE
+        elif (first == "%" or first in GO_SPACE) and is_section_line(text[pos:end]):
+            kind = SECTION_LINE
+        elif in_body:
+            pos = end
+            continue
+        else:
+            kind = ""
+        if in_body:
+            append(Tok(BODY, body_start, pos))
+            in_body = False
+        if kind == SECTION_LINE:
+            append(Tok(SECTION_LINE, pos, end))
+            in_body = True
+            body_start = end
+            pending = ""
+            pos = end
+            continue
+        line = go_trim(line_content(text, pos, end))
+        if kind == STAGE_LINE:
+            pending = _pending_after(line, "")
+        elif not line:
+            kind = BLANK_LINE
+            pending = ""
+        elif line[0] == "#":
+            kind = COMMENT_LINE
+            pending = ""
+        elif pending:
+            kind = CONT_LINE
+            pending = _pending_after(line, pending)
+        else:
+            kind = FIELD_LINE
+            pending = _pending_after(line, "")
+        append(Tok(kind, pos, end))
+        pos = end
+    if in_body and body_start < n:
+        append(Tok(BODY, body_start, n))
+    return toks
+
+
+def _pending_after(line: str, pending: str) -> str:
+    """Continuation text after header line `line` (already trimmed), spec §3.3."""
+    cut = line.split("#", 1)[0]
+    if pending:
+        value = pending + go_trim(cut)
+    else:
+        colon = cut.find(":")
+        if colon < 0:
+            return ""
+        value = go_trim(cut[colon + 1 :])
+    return continuation_after(value) or ""

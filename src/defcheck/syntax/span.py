@@ -1,0 +1,120 @@
+"""Spans and positions.
+
+Every node of the tree and every view knows its `Span`: half-open `[start, end)` string
+offsets into `Document.text`. Lines and columns are derived on demand from a `LineIndex`
+built once per document: 0-based internally (as LSP wants), 1-based when printed. LSP
+columns count UTF-16 code units; `LineIndex.utf16_column` converts.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open range `[start, end)` of string offsets into the document text."""
+
+    start: int
+    end: int
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    def contains(self, offset: int) -> bool:
+        """True if `offset` lies inside the span (the end counts, for cursors)."""
+        return self.start <= offset <= self.end
+
+    def slice(self, text: str) -> str:
+        """The text the span covers."""
+        return text[self.start : self.end]
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A 0-based line and column (in code points) plus the UTF-16 column for LSP."""
+
+    line: int
+    column: int
+    utf16_column: int
+
+
+class LineIndex:
+    """Offset <-> (line, column) conversion for one text, built once.
+
+    Lines end at `\\n` (a preceding `\\r` belongs to the line ending, as for Apptainer).
+    """
+
+    __slots__ = ("_starts", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        starts = [0]
+        find = text.find
+        i = find("\n")
+        while i != -1:
+            starts.append(i + 1)
+            i = find("\n", i + 1)
+        self._starts = starts
+
+    @property
+    def line_count(self) -> int:
+        """Number of lines (a final line without a newline counts; an empty text has 1)."""
+        return len(self._starts)
+
+    def line_start(self, line: int) -> int:
+        """Offset of the first character of 0-based `line` (clamped)."""
+        if line < 0:
+            return 0
+        if line >= len(self._starts):
+            return len(self._text)
+        return self._starts[line]
+
+    def line_end(self, line: int, *, keep_newline: bool = False) -> int:
+        """Offset just past the content of `line` (before `\\r\\n`/`\\n` unless kept)."""
+        if line + 1 < len(self._starts):
+            end = self._starts[line + 1]
+            if keep_newline:
+                return end
+            end -= 1
+            if end > self._starts[line] and self._text[end - 1] == "\r":
+                end -= 1
+            return end
+        return len(self._text)
+
+    def line_of(self, offset: int) -> int:
+        """0-based line containing `offset`."""
+        return bisect_right(self._starts, offset) - 1
+
+    def position(self, offset: int) -> Position:
+        """Line, column and UTF-16 column of `offset`."""
+        offset = max(0, min(offset, len(self._text)))
+        line = self.line_of(offset)
+        start = self._starts[line]
+        col = offset - start
+        return Position(line, col, self._utf16_len(start, offset))
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) for messages such as `file:3:7`."""
+        pos = self.position(offset)
+        return pos.line + 1, pos.column + 1
+
+    def offset(self, line: int, utf16_column: int) -> int:
+        """Offset of an LSP position (0-based line, UTF-16 column), clamped to the line."""
+        if line >= len(self._starts):
+            return len(self._text)
+        start = self.line_start(line)
+        end = self.line_end(line, keep_newline=False)
+        units = 0
+        i = start
+        while i < end and units < utf16_column:
+            units += 2 if ord(self._text[i]) > 0xFFFF else 1
+            i += 1
+        return i
+
+    def _utf16_len(self, start: int, end: int) -> int:
+        segment = self._text[start:end]
+        if segment.isascii():
+            return len(segment)
+        return len(segment) + sum(1 for ch in segment if ord(ch) > 0xFFFF)
