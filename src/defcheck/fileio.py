@@ -123,9 +123,7 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> bool:
             raise SourceReadError("permission denied: file is read-only", path=str(p))
         fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent or ".")
     except OSError as exc:
-        raise SourceReadError(
-            f"cannot write: {exc.strerror or exc}", path=str(p)
-        ) from None
+        raise SourceReadError(f"cannot write: {exc.strerror or exc}", path=str(p)) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

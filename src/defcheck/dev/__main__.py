@@ -11,12 +11,12 @@ def gen_tables(check: bool) -> int:
     from defcheck.syntax.lalr import grammar_path, grammar_sha, render_tables
 
     target = Path(__file__).resolve().parents[1] / "syntax" / "_tables.py"
-    text = grammar_path().read_text(encoding="utf-8")
+    text = Path(grammar_path()).read_text(encoding="utf-8")
     if check:
         # State numbers may differ between Lark runs; the key is the grammar's hash.
         from defcheck.syntax import _tables
 
-        if _tables.GRAMMAR_SHA != grammar_sha(text):
+        if grammar_sha(text) != _tables.GRAMMAR_SHA:
             print(f"{target}: stale; run `python -m defcheck.dev gen-tables`", file=sys.stderr)
             return 1
         return 0

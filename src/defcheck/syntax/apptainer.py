@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
 
 from defcheck.syntax.gostr import go_lower, go_trim, utf8_len
 from defcheck.syntax.lexer import line_content
+from defcheck.syntax.record import record
 from defcheck.syntax.span import Span
 from defcheck.syntax.views import (
     APP_SECTIONS,
@@ -45,7 +45,7 @@ _IMAGE_SECTION = {
 }
 
 
-@dataclass
+@record
 class Script:
     """`types.Script`: section-line arguments and the concatenated body."""
 
@@ -53,7 +53,7 @@ class Script:
     script: str = ""
 
 
-@dataclass
+@record
 class FilesGroup:
     """`types.Files`: one group per distinct `%files` argument string."""
 
@@ -61,7 +61,7 @@ class FilesGroup:
     files: list[tuple[str, str]] | None = None
 
 
-@dataclass
+@record
 class Definition:
     """`types.Definition` as the parser fills it."""
 
@@ -72,7 +72,7 @@ class Definition:
     custom_data: dict[str, str] | None
     raw: bytes
     fullraw: bytes
-    app_order: list[str] = field(default_factory=list)
+    app_order: list[str]
 
     def to_json_obj(self) -> dict[str, object]:
         """The object Go's encoding/json produces for this definition."""
@@ -114,7 +114,7 @@ def _sorted_map(m: dict[str, str] | None) -> dict[str, str] | None:
     return dict(sorted(m.items(), key=lambda kv: _enc(kv[0])))
 
 
-@dataclass(frozen=True)
+@record
 class ApptainerError:
     """Apptainer rejects the file: its message and where the cause is."""
 
@@ -133,7 +133,7 @@ def _enc(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-@dataclass
+@record
 class _Token:
     """A scanner token: its text as Apptainer builds it and where it lies."""
 
@@ -423,14 +423,20 @@ def parse_single(doc: Document) -> Definition | ApptainerError:
 
 def parse_all(doc: Document) -> list[Definition] | ApptainerError:
     """`parser.All`: every stage, the empty prelude dropped (spec §6)."""
+    pairs = parse_all_pairs(doc)
+    return pairs if isinstance(pairs, ApptainerError) else [d for _, d in pairs]
+
+
+def parse_all_pairs(doc: Document) -> list[tuple[Stage, Definition]] | ApptainerError:
+    """`parse_all` keeping each definition's stage view."""
     fullraw = _enc(doc.text)
-    out: list[Definition] = []
+    out: list[tuple[Stage, Definition]] = []
     for stage in doc.all_stages:
         if stage.span.start == stage.span.end:
             continue
         raw = _enc(doc.text[stage.span.start : stage.span.end])
         try:
-            out.append(parse_stage(doc, stage, raw=raw, fullraw=fullraw))
+            out.append((stage, parse_stage(doc, stage, raw=raw, fullraw=fullraw)))
         except _Reject as exc:
             if exc.error.kind == "empty":
                 continue
@@ -471,3 +477,10 @@ def _fix_strings(obj: object) -> object:
     if isinstance(obj, list):
         return [_fix_strings(v) for v in obj]
     return obj
+
+
+def parse_stage_text(text: str) -> Definition | ApptainerError:
+    """`ParseDefinitionFile` on one stage's text (used after build-arg substitution)."""
+    from defcheck.syntax.document import parse
+
+    return parse_single(parse(text, split_stages=False))

@@ -9,7 +9,6 @@ position) so the language server has a tree for a half-typed file.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
 
@@ -22,6 +21,7 @@ from defcheck.syntax.lexer import (
     Tok,
     tokenize,
 )
+from defcheck.syntax.record import record
 from defcheck.syntax.span import LineIndex, Span
 from defcheck.syntax.views import HeaderField, Placeholder, Section, Stage, make_field
 
@@ -34,7 +34,7 @@ class Severity(str, Enum):
     INFO = "info"
 
 
-@dataclass(frozen=True)
+@record
 class Diagnostic:
     """A problem found while parsing: Apptainer would reject the file (`DEF001`)."""
 
@@ -44,7 +44,7 @@ class Diagnostic:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Comment:
     """A `#` comment Apptainer discards: a header comment line or a header inline comment."""
 
@@ -75,10 +75,10 @@ class Document:
     @cached_property
     def diagnostics(self) -> list[Diagnostic]:
         """Apptainer's verdict on the file as diagnostics (empty when it accepts it)."""
-        from defcheck.syntax.apptainer import parse_all, parse_single
+        from defcheck.syntax.apptainer import ApptainerError, parse_all, parse_single
 
         result = parse_all(self) if self.split_stages else parse_single(self)
-        if isinstance(result, list):
+        if not isinstance(result, ApptainerError):
             return []
         return [Diagnostic("DEF001", result.message, Severity.ERROR, result.span)]
 

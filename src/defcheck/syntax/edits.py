@@ -6,18 +6,30 @@ replacement) and apply them here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-
 from defcheck.syntax.span import Span
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
-@dataclass(frozen=True, slots=True)
+
 class Edit:
     """Replace `span` of the text with `text` (an insertion when the span is empty)."""
 
-    span: Span
-    text: str
+    __slots__ = ("span", "text")
+
+    def __init__(self, span: Span, text: str) -> None:
+        self.span = span
+        self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Edit) and self.span == other.span and self.text == other.text
+
+    def __hash__(self) -> int:
+        return hash((self.span, self.text))
+
+    def __repr__(self) -> str:
+        return f"Edit({self.span!r}, {self.text!r})"
 
 
 class OverlappingEditsError(ValueError):

@@ -13,27 +13,33 @@ rules named `_x` are inlined into their parent.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
-from typing import Any
+import os
 
 from defcheck.syntax.lexer import Tok
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SHIFT = 0
 REDUCE = 1
 END = "$END"
 
 
-@dataclass(slots=True)
 class Node:
     """An inner node of the lossless tree: a rule name and its children in source order."""
 
-    kind: str
-    children: list[Node | Tok]
-    start: int
-    end: int
-    parent: Node | None = field(default=None, repr=False, compare=False)
+    __slots__ = ("children", "end", "kind", "parent", "start")
+
+    def __init__(self, kind: str, children: list[Node | Tok], start: int, end: int) -> None:
+        self.kind = kind
+        self.children = children
+        self.start = start
+        self.end = end
+        self.parent: Node | None = None
+
+    def __repr__(self) -> str:
+        return f"Node({self.kind}, {self.start}, {self.end}, {len(self.children)} children)"
 
     def tokens(self) -> list[Tok]:
         """All terminals below this node, in order."""
@@ -50,26 +56,40 @@ class Node:
         return [c for c in self.children if isinstance(c, Node) and c.kind == kind]
 
 
-@dataclass(frozen=True, slots=True)
 class Tables:
-    """A compiled LALR(1) table: per state, terminal or rule name -> (action, argument)."""
+    """A compiled LALR(1) table: per state, terminal or rule name -> (action, argument).
 
-    states: dict[int, dict[str, tuple[int, int]]]
-    rules: list[tuple[str, int, bool]]  # (origin, length of expansion, expand1)
-    start_state: int
-    end_state: int
+    `rules` holds (origin, length of expansion, expand1) per rule index.
+    """
+
+    __slots__ = ("end_state", "rules", "start_state", "states")
+
+    def __init__(
+        self,
+        states: dict[int, dict[str, tuple[int, int]]],
+        rules: list[tuple[str, int, bool]],
+        start_state: int,
+        end_state: int,
+    ) -> None:
+        self.states = states
+        self.rules = rules
+        self.start_state = start_state
+        self.end_state = end_state
 
 
 class TableError(RuntimeError):
     """The token stream does not fit the grammar (a tokenizer bug, never user input)."""
 
 
-def grammar_path() -> Path:
+def grammar_path() -> str:
     """The grammar shipped inside the package, or the repository copy in a source tree."""
-    shipped = resources.files("defcheck").joinpath("grammar/deffile.lark")
-    if shipped.is_file():
-        return Path(str(shipped))
-    return Path(__file__).resolve().parents[3] / "grammar" / "deffile.lark"
+    here = os.path.dirname(os.path.abspath(__file__))
+    shipped = os.path.join(os.path.dirname(here), "grammar", "deffile.lark")
+    if os.path.isfile(shipped):
+        return shipped
+    return os.path.join(
+        os.path.dirname(os.path.dirname(os.path.dirname(here))), "grammar", "deffile.lark"
+    )
 
 
 def grammar_sha(text: str) -> str:
@@ -84,7 +104,8 @@ def tables() -> Tables:
     """The table for the shipped grammar, from the cache when it is current."""
     global _TABLES
     if _TABLES is None:
-        text = grammar_path().read_text(encoding="utf-8")
+        with open(grammar_path(), encoding="utf-8") as fh:
+            text = fh.read()
         sha = grammar_sha(text)
         from defcheck.syntax import _tables
 

@@ -12,7 +12,6 @@ ends with a continuation backslash (§3.3), computed with Apptainer's own algori
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from defcheck.syntax.gostr import GO_SPACE, go_trim
 
@@ -28,13 +27,28 @@ BODY = "BODY"
 _STAGE_RE = re.compile(r"bootstrap:", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
 class Tok:
     """A terminal: its type and the half-open span `[start, end)` it covers."""
 
-    type: str
-    start: int
-    end: int
+    __slots__ = ("end", "start", "type")
+
+    def __init__(self, type: str, start: int, end: int) -> None:
+        self.type = type
+        self.start = start
+        self.end = end
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Tok) and (self.type, self.start, self.end) == (
+            other.type,
+            other.start,
+            other.end,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.start, self.end))
+
+    def __repr__(self) -> str:
+        return f"Tok({self.type}, {self.start}, {self.end})"
 
 
 def line_content(text: str, start: int, end: int) -> str:
@@ -96,7 +110,8 @@ def tokenize(text: str, *, split_stages: bool = True) -> list[Tok]:
         else:
             kind = ""
         if in_body:
-            append(Tok(BODY, body_start, pos))
+            if body_start < pos:
+                append(Tok(BODY, body_start, pos))
             in_body = False
         if kind == SECTION_LINE:
             append(Tok(SECTION_LINE, pos, end))

@@ -9,15 +9,29 @@ columns count UTF-16 code units; `LineIndex.utf16_column` converts.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
 
 
-@dataclass(frozen=True, slots=True)
 class Span:
-    """A half-open range `[start, end)` of string offsets into the document text."""
+    """A half-open range `[start, end)` of string offsets into the document text.
 
-    start: int
-    end: int
+    An immutable value (plain class rather than a dataclass: importing `dataclasses` costs
+    more than the whole parse of a typical file, see docs/architecture.md).
+    """
+
+    __slots__ = ("end", "start")
+
+    def __init__(self, start: int, end: int) -> None:
+        self.start = start
+        self.end = end
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Span) and self.start == other.start and self.end == other.end
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.end))
+
+    def __repr__(self) -> str:
+        return f"Span({self.start}, {self.end})"
 
     def __len__(self) -> int:
         return self.end - self.start
@@ -31,13 +45,28 @@ class Span:
         return text[self.start : self.end]
 
 
-@dataclass(frozen=True, slots=True)
 class Position:
     """A 0-based line and column (in code points) plus the UTF-16 column for LSP."""
 
-    line: int
-    column: int
-    utf16_column: int
+    __slots__ = ("column", "line", "utf16_column")
+
+    def __init__(self, line: int, column: int, utf16_column: int) -> None:
+        self.line = line
+        self.column = column
+        self.utf16_column = utf16_column
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Position) and (self.line, self.column, self.utf16_column) == (
+            other.line,
+            other.column,
+            other.utf16_column,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.line, self.column, self.utf16_column))
+
+    def __repr__(self) -> str:
+        return f"Position(line={self.line}, column={self.column}, utf16={self.utf16_column})"
 
 
 class LineIndex:

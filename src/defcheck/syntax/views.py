@@ -8,11 +8,11 @@ joined, section names as Apptainer computes them) and where the author wrote it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cached_property
 
 from defcheck.syntax.gostr import GO_SPACE, go_lower, go_trim
 from defcheck.syntax.lexer import line_content
+from defcheck.syntax.record import record
 from defcheck.syntax.span import Span
 
 #: Standard sections (deffile.go `validSections`).
@@ -103,7 +103,7 @@ def is_valid_header_key(key: str) -> bool:
     return marked != key and marked in VALID_HEADER_KEYS
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Line:
     """One physical line: its span without the line ending, and the ending's span."""
 
@@ -111,7 +111,7 @@ class Line:
     end: int  # offset just past the line ending
 
 
-@dataclass(frozen=True)
+@record
 class HeaderField:
     """A `Key: value` header line and its continuation lines (spec §3.2-§3.3).
 
@@ -141,7 +141,7 @@ class HeaderField:
         return is_valid_header_key(self.norm)
 
 
-@dataclass(frozen=True)
+@record
 class FilesEntry:
     """One `src [dst]` line of `%files` as Apptainer tokenises it (spec §4.4)."""
 
@@ -153,7 +153,7 @@ class FilesEntry:
     raw_tokens: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Label:
     """One `KEY value` line of `%labels` (spec §4.5)."""
 
@@ -164,7 +164,7 @@ class Label:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Argument:
     """One `NAME=value` line of `%arguments` (spec §4.6); `name` is None if malformed."""
 
@@ -175,7 +175,7 @@ class Argument:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Placeholder:
     """A `{{ NAME }}` build-argument placeholder (spec §7.2).
 
@@ -435,11 +435,11 @@ def make_field(text: str, lines: list[tuple[int, int]]) -> HeaderField:
     cut = body if hash_at < 0 else body[:hash_at]
     comment = None if hash_at < 0 else body[hash_at:].rstrip(GO_SPACE)
     base = first_start + lead
-    comment_span = None if hash_at < 0 else Span(base + hash_at, base + hash_at + len(comment or ""))
-    colon = cut.find(":")
-    spans = tuple(
-        Span(s, s + len(line_content(text, s, e))) for s, e in lines
+    comment_span = (
+        None if hash_at < 0 else Span(base + hash_at, base + hash_at + len(comment or ""))
     )
+    colon = cut.find(":")
+    spans = tuple(Span(s, s + len(line_content(text, s, e))) for s, e in lines)
     whole = Span(spans[0].start, spans[-1].end)
     if colon < 0:
         key_raw = cut
@@ -490,7 +490,7 @@ def _continuation(value: str) -> str | None:
     return pending
 
 
-@dataclass
+@record
 class Stage:
     """One stage: the text from a `Bootstrap:` line to the next (spec §6).
 
@@ -504,8 +504,8 @@ class Stage:
     header: list[HeaderField]
     header_span: Span
     sections: list[Section]
+    header_items: list[tuple[str, Span]]
     is_prelude: bool = False
-    header_items: list[tuple[str, Span]] = field(default_factory=list)
 
     def field(self, norm: str) -> HeaderField | None:
         """The last header field with that normalised key (Apptainer: last wins)."""
