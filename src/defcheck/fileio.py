@@ -7,12 +7,8 @@ content changes, keeping the file's permissions.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import stat
 import sys
-import tempfile
-from pathlib import Path
 
 from defcheck.errors import SourceReadError
 
@@ -38,24 +34,25 @@ def looks_binary(data: bytes) -> bool:
 
 def read_bytes(path: str | os.PathLike[str]) -> bytes:
     """Read a file, turning every OS error into a one-line `SourceReadError`."""
-    p = Path(path)
+    p = os.fspath(path)
     try:
-        if p.is_dir():
-            raise SourceReadError("is a directory, not a definition file", path=str(p))
-        size = p.stat().st_size
+        if os.path.isdir(p):
+            raise SourceReadError("is a directory, not a definition file", path=p)
+        size = os.stat(p).st_size
         if size > MAX_SOURCE_BYTES:
             raise SourceReadError(
                 f"file is {size} bytes; definition files over {MAX_SOURCE_BYTES} bytes "
                 "are not read",
-                path=str(p),
+                path=p,
             )
-        return p.read_bytes()
+        with open(p, "rb") as fh:
+            return fh.read()
     except FileNotFoundError:
-        raise SourceReadError("no such file", path=str(p)) from None
+        raise SourceReadError("no such file", path=p) from None
     except PermissionError:
-        raise SourceReadError("permission denied", path=str(p)) from None
+        raise SourceReadError("permission denied", path=p) from None
     except OSError as exc:
-        raise SourceReadError(exc.strerror or str(exc), path=str(p)) from None
+        raise SourceReadError(exc.strerror or str(exc), path=p) from None
 
 
 def read_source(path: str | os.PathLike[str], *, strict_utf8: bool = True) -> str:
@@ -105,6 +102,11 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> bool:
     renamed over the original, so a crash or Ctrl-C leaves either the old or the new file,
     never a truncated one. Permissions of the existing file are kept.
     """
+    import contextlib
+    import stat
+    import tempfile
+    from pathlib import Path
+
     p = Path(path)
     data = encode(text)
     try:

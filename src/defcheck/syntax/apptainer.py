@@ -16,7 +16,7 @@ import json
 
 from defcheck.syntax.gostr import go_lower, go_trim, utf8_len
 from defcheck.syntax.lexer import line_content
-from defcheck.syntax.record import record
+from defcheck.syntax.record import mutable_record, record
 from defcheck.syntax.span import Span
 from defcheck.syntax.views import (
     APP_SECTIONS,
@@ -45,7 +45,7 @@ _IMAGE_SECTION = {
 }
 
 
-@record
+@mutable_record
 class Script:
     """`types.Script`: section-line arguments and the concatenated body."""
 
@@ -53,7 +53,7 @@ class Script:
     script: str = ""
 
 
-@record
+@mutable_record
 class FilesGroup:
     """`types.Files`: one group per distinct `%files` argument string."""
 
@@ -61,7 +61,7 @@ class FilesGroup:
     files: list[tuple[str, str]] | None = None
 
 
-@record
+@mutable_record
 class Definition:
     """`types.Definition` as the parser fills it."""
 
@@ -133,7 +133,7 @@ def _enc(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-@record
+@mutable_record
 class _Token:
     """A scanner token: its text as Apptainer builds it and where it lies."""
 
@@ -151,16 +151,15 @@ def _tokens(doc: Document, stage: Stage) -> list[_Token]:
     first_section = sections[0].span.start if sections else end
     if first_section > start:
         bounds.append((start, first_section, None))
-    for sec in sections:
-        bounds.append((sec.span.start, sec.span.end, sec))
+    bounds.extend((s.span.start, s.span.end, s) for s in sections)
     out: list[_Token] = []
     for i, (ts, te, sec) in enumerate(bounds):
         # Bytes the scanner must hold: this token plus the next section line with its
         # newline, or (at the end of the stage) the rest plus one byte to see EOF.
         if i + 1 < len(bounds):
-            nxt = bounds[i + 1][2]
-            assert nxt is not None
-            need_end = nxt.line_end
+            nxt_section = bounds[i + 1][2]
+            assert nxt_section is not None
+            need_end = nxt_section.line_end
             extra = 0 if text[need_end - 1 : need_end] == "\n" else 1
         else:
             need_end, extra = end, 1

@@ -84,6 +84,12 @@ def _hashable(value: object) -> object:
     return value
 
 
+@dataclass_transform()
+def mutable_record(cls: type[_T]) -> type[_T]:
+    """`@record` for values that are filled in step by step (Apptainer's Definition)."""
+    return record(cls)
+
+
 def fields_of(obj: object) -> tuple[str, ...]:
     """Field names of a record instance or class."""
     return getattr(obj, "__record_fields__", ())
