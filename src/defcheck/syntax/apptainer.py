@@ -173,16 +173,24 @@ def _tokens(doc: Document, stage: Stage) -> list[_Token]:
                     "token-too-long",
                 )
             )
-        lines: list[str] = []
-        pos = ts
-        while pos < te:
-            nl = text.find("\n", pos, te)
-            stop = te if nl == -1 else nl + 1
-            lines.append(line_content(text, pos, stop))
-            lines.append("\n")
-            pos = stop
-        out.append(_Token("".join(lines), Span(ts, te), sec))
+        out.append(_Token(_scanner_text(text, ts, te), Span(ts, te), sec))
     return out
+
+
+def _scanner_text(text: str, start: int, end: int) -> str:
+    """A token as the scanner builds it: every line without one `\\r`, ending in `\\n`."""
+    chunk = text[start:end]
+    if "\r" not in chunk:
+        return chunk if chunk.endswith("\n") else chunk + "\n"
+    lines: list[str] = []
+    pos = start
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        stop = end if nl == -1 else nl + 1
+        lines.append(line_content(text, pos, stop))
+        lines.append("\n")
+        pos = stop
+    return "".join(lines)
 
 
 def _parse_header(tok: _Token, doc: Document) -> dict[str, str] | None:

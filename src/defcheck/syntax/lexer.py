@@ -25,6 +25,11 @@ BODY = "BODY"
 
 # `(?mi)^bootstrap:` in deffile.go `All`; Python's IGNORECASE folds like Go's (?i).
 _STAGE_RE = re.compile(r"bootstrap:", re.IGNORECASE)
+# Where a section body may end: a line whose first word starts with `%` (Go white space
+# before it, `\n` excluded because `^` already sits after one) or a stage line.
+_BLANKS = GO_SPACE.replace("\n", "")
+_BODY_END = re.compile(rf"^(?:[{_BLANKS}]*%|(?i:bootstrap:))", re.MULTILINE)
+_BODY_END_NO_STAGES = re.compile(rf"^[{_BLANKS}]*%", re.MULTILINE)
 
 
 class Tok:
@@ -96,7 +101,14 @@ def tokenize(text: str, *, split_stages: bool = True) -> list[Tok]:
     body_start = -1
     pending = ""  # continuation text carried to the next header line
     find = text.find
+    body_end = _BODY_END if split_stages else _BODY_END_NO_STAGES
     while pos < n:
+        if in_body:
+            # Skip the body's lines in one search; only a `%` line or a stage line ends it.
+            m = body_end.search(text, pos)
+            if m is None:
+                break
+            pos = m.start()
         nl = find("\n", pos)
         end = n if nl == -1 else nl + 1
         first = text[pos]

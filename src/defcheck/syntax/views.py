@@ -201,54 +201,55 @@ FILE_SPLITTER = re.compile(
 class Section:
     """A `%name [args]` line and its body."""
 
-    __slots__ = ("__dict__", "_text", "body_span", "head_span", "line_end", "span", "stage_index")
+    __slots__ = (
+        "__dict__",
+        "_text",
+        "_word",
+        "body_span",
+        "head",
+        "head_span",
+        "indent",
+        "kind",
+        "line_end",
+        "span",
+        "stage_index",
+    )
 
     def __init__(self, text: str, head_start: int, head_end: int, body_end: int, stage: int):
         self._text = text
         self.span = Span(head_start, body_end)
-        content = line_content(text, head_start, head_end)
-        self.head_span = Span(head_start, head_start + len(content))
+        head = line_content(text, head_start, head_end)
+        #: The section line as written, without its line ending.
+        self.head = head
+        self.head_span = Span(head_start, head_start + len(head))
         self.line_end = head_end
         self.body_span = Span(head_end, body_end)
         self.stage_index = stage
-
-    @cached_property
-    def head(self) -> str:
-        """The section line as written, without its line ending."""
-        return self.head_span.slice(self._text)
-
-    @property
-    def body(self) -> str:
-        """Everything after the section line, verbatim."""
-        return self.body_span.slice(self._text)
-
-    @cached_property
-    def indent(self) -> str:
-        """White space before the `%`."""
-        head = self.head
-        return head[: len(head) - len(head.lstrip(GO_SPACE))]
-
-    @cached_property
-    def _word(self) -> tuple[str, int]:
-        """(name as written without `%`, offset of the name) for the human view."""
-        head = self.head
+        rest = head.lstrip(GO_SPACE)
+        #: White space before the `%`.
+        self.indent = head[: len(head) - len(rest)]
         i = len(self.indent)
         while i < len(head) and head[i] == "%":
             i += 1
         j = i
         while j < len(head) and head[j] not in GO_SPACE:
             j += 1
-        return head[i:j], i
+        self._word = (head[i:j], i)
+        #: Lower-case section name a human reads (`post` for `%POST` or `%post\t-c sh`).
+        self.kind = go_lower(head[i:j])
+
+    @property
+    def body(self) -> str:
+        """Everything after the section line, verbatim."""
+        return self.body_span.slice(self._text)
+
+
 
     @property
     def written(self) -> str:
         """The section name as written, without `%` (e.g. `Post`, `appinstall`)."""
         return self._word[0]
 
-    @cached_property
-    def kind(self) -> str:
-        """Lower-case section name a human reads (`post` for `%POST` or `%post\\t-c sh`)."""
-        return go_lower(self._word[0])
 
     @property
     def name_span(self) -> Span:
