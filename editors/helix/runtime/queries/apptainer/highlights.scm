@@ -1,0 +1,2 @@
+; Definition files are highlighted with the bash grammar (languages.toml: grammar = "bash").
+; inherits: bash
