@@ -1,0 +1,589 @@
+"""A real shell parse of a section body (tree-sitter-bash) plus its lexical layout.
+
+`parse_shell(body, base=...)` returns a `ShellBody`: the simple commands with their words,
+pipelines (for `curl ... | sh`), here-documents, multi-line strings, backslash
+continuations, parse errors, and the lines whose whitespace is content
+(`protected_lines`, `verbatim_end_lines`) for the formatter. Every span is absolute: an
+offset into the definition file, i.e. the offset in the body plus `base`.
+
+>>> body = parse_shell("apt-get install -y curl | tee log\\n", base=100)
+>>> [w.text for w in body.commands[0].argv]
+['apt-get', 'install', '-y', 'curl']
+>>> body.commands[0].span.start, body.commands[0].span.end
+(100, 123)
+>>> [c.name.text for c in body.pipelines[0].stages if c and c.name]
+['apt-get', 'tee']
+
+Positions: tree-sitter reports UTF-8 byte columns; they are converted to string offsets.
+CRLF bodies are parsed with LF line ends and mapped back; `{{ NAME }}` placeholders are
+parsed as one literal word (see `text.py`).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
+
+from defcheck.shell.layout import RawLayout, scan_layout
+from defcheck.shell.text import ByteColumns, PreparedBody, encode, tree_sitter_text
+from defcheck.syntax.span import Span
+
+if TYPE_CHECKING:
+    from tree_sitter import Language, Node, Parser, Query
+
+_STRING_NODES = "[(string) (raw_string) (ansi_c_string) (translated_string)] @s"
+_QUERY = "(command) @command (pipeline) @pipeline"
+_EXPANSIONS = frozenset(
+    {"simple_expansion", "expansion", "command_substitution", "arithmetic_expansion"}
+)
+_SKIP_ARGUMENT = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect", "comment"})
+_PLACEHOLDER = re.compile(r"\{\{\s*[A-Za-z0-9_]+\s*\}\}")
+_ESCAPE = re.compile(r"\\(\n|.)", re.DOTALL)
+_DQ_ESCAPE = re.compile(r"\\([\\\"$`\n])")
+_local = threading.local()
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One word of a command, as written.
+
+    `value` is the literal value after quote removal (`"-y"` -> `-y`), or `None` when the
+    word has expansions or build-argument placeholders and so is only known at run time.
+    """
+
+    text: str
+    span: Span
+    value: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A simple command: `VAR=x name arg...` (redirections are not arguments)."""
+
+    name: Word | None
+    arguments: tuple[Word, ...]
+    assignments: tuple[Word, ...]
+    span: Span
+    line: int
+
+    @property
+    def argv(self) -> tuple[Word, ...]:
+        """The name followed by the arguments."""
+        return (self.name, *self.arguments) if self.name else self.arguments
+
+    def effective_argv(self) -> tuple[Word, ...]:
+        """`argv` without leading wrappers: `sudo -E`, `env X=1`, `exec`, `command`, `nohup`,
+        `nice -n 5`, `time`.
+
+        >>> [w.text for w in parse_shell("sudo -E env A=1 apt-get -y x").commands[0]
+        ...  .effective_argv()]
+        ['apt-get', '-y', 'x']
+        """
+        return strip_wrappers(self.argv)
+
+
+@dataclass(frozen=True, slots=True)
+class Pipeline:
+    """`a | b | c`; a stage that is not a simple command (a subshell, a loop) is `None`."""
+
+    span: Span
+    stages: tuple[Command | None, ...]
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Heredoc:
+    """A here-document. `body` covers the body lines with their line ends; `terminator` is
+    the delimiter line (without its line end), `None` if the heredoc runs to the end of the
+    body. `first_line`/`last_line` are 0-based body lines (terminator included)."""
+
+    operator: Span
+    delimiter: str
+    quoted: bool
+    strip_tabs: bool
+    body: Span
+    terminator: Span | None
+    first_line: int
+    last_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class MultilineString:
+    """A quoted string (`"`, `'` or `$'`) spanning lines."""
+
+    span: Span
+    kind: str
+    first_line: int
+    last_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Continuation:
+    """A backslash-newline: `line` (0-based) continues the previous line.
+
+    `joins` is true when no blank precedes the backslash, so the continued line's leading
+    whitespace decides whether words are joined; `in_string` when it is inside quotes.
+    """
+
+    backslash: Span
+    line: int
+    joins: bool
+    in_string: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ShellSyntaxError:
+    """Where tree-sitter-bash could not parse (`missing` for an expected token)."""
+
+    span: Span
+    first_line: int
+    last_line: int
+    missing: bool
+
+
+@dataclass(frozen=True, eq=False)
+class ShellBody:
+    """The analysis of one body. Spans are absolute; lines are 0-based body lines.
+
+    The layout (heredocs, strings, continuations, protected lines) is computed at once;
+    `commands` and `pipelines` on first use, so the formatter does not pay for them.
+    """
+
+    text: str
+    base: int
+    heredocs: tuple[Heredoc, ...]
+    strings: tuple[MultilineString, ...]
+    continuations: tuple[Continuation, ...]
+    errors: tuple[ShellSyntaxError, ...]
+    protected_lines: frozenset[int]
+    verbatim_end_lines: frozenset[int]
+    _builder: _Builder = field(repr=False)
+
+    @property
+    def has_errors(self) -> bool:
+        """True if tree-sitter-bash reported a syntax error."""
+        return bool(self.errors)
+
+    @property
+    def commands(self) -> tuple[Command, ...]:
+        """Every simple command, in source order (also inside functions, `$( )`, loops)."""
+        return self._structure[0]
+
+    @property
+    def pipelines(self) -> tuple[Pipeline, ...]:
+        """Every pipeline, in source order."""
+        return self._structure[1]
+
+    @cached_property
+    def _structure(self) -> tuple[tuple[Command, ...], tuple[Pipeline, ...]]:
+        return self._builder.structure()
+
+
+def parse_shell(body: str, *, base: int = 0, placeholders: bool = True) -> ShellBody:
+    """Parse a section body; never raises on any text.
+
+    `base` is the absolute offset of the body in the definition file. With `placeholders`
+    (the default) `{{ NAME }}` is read as one literal word, as after substitution.
+    Results are cached per (body, base): the language server re-parses only what changed.
+    """
+    return _parse_cached(body, base, placeholders)
+
+
+def protected_lines(body: str) -> set[int]:
+    """0-based body lines whose leading whitespace is content and must not change.
+
+    Heredoc bodies and terminators, lines starting inside a multi-line string, lines
+    continuing a word through a backslash-newline, and lines in or around a region
+    tree-sitter-bash could not parse.
+
+    >>> sorted(protected_lines("cat <<-EOF\\n\\tkeep\\n\\tEOF\\n  echo fine\\n"))
+    [1, 2]
+    """
+    return set(parse_shell(body).protected_lines)
+
+
+def strip_wrappers(argv: tuple[Word, ...]) -> tuple[Word, ...]:
+    """Drop wrappers that run the rest of the words as a command (see `effective_argv`)."""
+    i = 0
+    while i < len(argv):
+        name = (argv[i].value or "").rsplit("/", 1)[-1]
+        if name not in _WRAPPERS:
+            break
+        if name == "command" and i + 1 < len(argv) and argv[i + 1].value in ("-v", "-V"):
+            break  # `command -v git` asks about git, it does not run it
+        i += 1
+        takes_value = _WRAPPERS[name]
+        while i < len(argv):
+            value = argv[i].value or ""
+            if name == "env" and "=" in value and not value.startswith(("-", "=")):
+                i += 1
+            elif value.startswith("-") and value != "-":
+                i += 2 if value in takes_value else 1
+                if value == "--":
+                    break
+            else:
+                break
+    return argv[i:]
+
+
+#: Wrapper commands and their options that take a separate value.
+_WRAPPERS: dict[str, frozenset[str]] = {
+    "sudo": frozenset({"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"}),
+    "env": frozenset({"-u", "-C", "--unset", "--chdir"}),
+    "exec": frozenset({"-a"}),
+    "command": frozenset(),
+    "nohup": frozenset(),
+    "nice": frozenset({"-n"}),
+    "time": frozenset({"-f", "-o"}),
+}
+
+
+# -- implementation ------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _language() -> Language:
+    import tree_sitter
+    import tree_sitter_bash
+
+    return tree_sitter.Language(tree_sitter_bash.language())
+
+
+@lru_cache(maxsize=1)
+def _query() -> Query:
+    import tree_sitter
+
+    query: Query = tree_sitter.Query(_language(), _QUERY)
+    return query
+
+
+@lru_cache(maxsize=1)
+def _strings_query() -> Query:
+    import tree_sitter
+
+    query: Query = tree_sitter.Query(_language(), _STRING_NODES)
+    return query
+
+
+def _parser() -> Parser:
+    parser: Parser | None = getattr(_local, "parser", None)
+    if parser is None:
+        import tree_sitter
+
+        parser = tree_sitter.Parser(_language())
+        _local.parser = parser
+    return parser
+
+
+@lru_cache(maxsize=512)
+def _parse_cached(body: str, base: int, placeholders: bool) -> ShellBody:
+    return _Builder(PreparedBody.prepare(body, base=base, placeholders=placeholders)).build()
+
+
+class _Builder:
+    """Turns one tree-sitter parse plus the layout scan into a `ShellBody`."""
+
+    def __init__(self, prepared: PreparedBody) -> None:
+        self.p = prepared
+        # The parser reads a sanitised copy (same length in characters, see text.py).
+        self.ts_text = tree_sitter_text(prepared.text)
+        self.cols = ByteColumns(self.ts_text)
+        self.layout: RawLayout = scan_layout(prepared.text)
+        # Heredoc text (body and terminator), sorted and non-overlapping, for bisection.
+        self.heredoc_text = sorted(
+            (h.body[0], h.terminator[1] if h.terminator else h.body[1], h.quoted)
+            for h in self.layout.heredocs
+        )
+        self.heredoc_starts = [start for start, _, _ in self.heredoc_text]
+        self.last_piece: dict[tuple[int, int], Command] = {}
+        self.lock = threading.Lock()
+        self.result: tuple[tuple[Command, ...], tuple[Pipeline, ...]] | None = None
+
+    def build(self) -> ShellBody:
+        import tree_sitter
+
+        self.tree = _parser().parse(encode(self.ts_text))
+        root = self.tree.root_node
+        errors = self._errors(root)
+        leading = set(self.layout.leading)
+        trailing = set(self.layout.trailing)
+        strings: list[Node] = tree_sitter.QueryCursor(_strings_query()).captures(root).get("s", [])
+        for node in strings:
+            first, last = node.start_point.row, node.end_point.row
+            if last > first:
+                leading.update(range(first + 1, last + 1))
+                trailing.update(range(first, last))
+        for error in errors:
+            lines = range(error.first_line, error.last_line + 1)
+            leading.update(lines)
+            trailing.update(lines)
+        return ShellBody(
+            text=self.p.original,
+            base=self.p.base,
+            heredocs=self._heredocs(),
+            strings=tuple(
+                MultilineString(self._span(s.start, s.end), s.kind, s.first_line, s.last_line)
+                for s in self.layout.strings
+            ),
+            continuations=tuple(
+                Continuation(self._span(c.backslash, c.backslash + 1), c.line, c.joins, c.in_string)
+                for c in self.layout.continuations
+            ),
+            errors=errors,
+            protected_lines=frozenset(leading),
+            verbatim_end_lines=frozenset(trailing),
+            _builder=self,
+        )
+
+    def structure(self) -> tuple[tuple[Command, ...], tuple[Pipeline, ...]]:
+        """Commands and pipelines (computed once, on demand, by `ShellBody`)."""
+        with self.lock:  # the language server may ask from several threads
+            if self.result is None:
+                self.result = self._structure()
+            return self.result
+
+    def _structure(self) -> tuple[tuple[Command, ...], tuple[Pipeline, ...]]:
+        import tree_sitter
+
+        captures: dict[str, list[Node]] = tree_sitter.QueryCursor(_query()).captures(
+            self.tree.root_node
+        )
+        commands: dict[tuple[int, int], Command] = {}
+        all_commands: list[Command] = []
+        for node in sorted(captures.get("command", []), key=_start):
+            if self._inside_heredoc_text(node):
+                continue
+            pieces = self._commands(node)
+            commands[(node.start_byte, node.end_byte)] = pieces[0]
+            self.last_piece[(node.start_byte, node.end_byte)] = pieces[-1]
+            all_commands.extend(pieces)
+        pipelines = tuple(
+            self._pipeline(node, commands)
+            for node in sorted(captures.get("pipeline", []), key=_start)
+            if not self._inside_heredoc_text(node) and not _nested_pipeline(node)
+        )
+        return tuple(all_commands), pipelines
+
+    # -- positions -----------------------------------------------------------------
+
+    def _span(self, start: int, end: int) -> Span:
+        return Span(self.p.absolute(start), self.p.absolute(end))
+
+    def _node_span(self, node: Node) -> tuple[int, int]:
+        # The parser reads ASCII-only text (see `tree_sitter_text`): bytes are characters.
+        return node.start_byte, node.end_byte
+
+    def _original(self, start: int, end: int) -> str:
+        return self.p.original[self.p.to_original(start) : self.p.to_original(end)]
+
+    # -- nodes ---------------------------------------------------------------------
+
+    def _inside_heredoc_text(self, node: Node) -> bool:
+        """True for a node the scanner places inside heredoc text (tree-sitter misread
+        the heredoc), unless it is a command substitution of an unquoted heredoc."""
+        start = node.start_byte
+        i = bisect_right(self.heredoc_starts, start) - 1
+        if i < 0 or start >= self.heredoc_text[i][1]:
+            return False
+        if self.heredoc_text[i][2]:
+            return True
+        parent = node.parent
+        while parent is not None:
+            if parent.type == "command_substitution":
+                return False
+            parent = parent.parent
+        return True
+
+    def _word(self, node: Node) -> Word:
+        start, end = self._node_span(node)
+        text = self._original(start, end)
+        value = None if _PLACEHOLDER.search(text) else _literal(node, text, self._node_text)
+        return Word(text, self._span(start, end), value)
+
+    def _node_text(self, node: Node) -> str:
+        start, end = self._node_span(node)
+        return self._original(start, end)
+
+    def _commands(self, node: Node) -> list[Command]:
+        """The command of `node`, split where tree-sitter ran it across a line end.
+
+        NOTE: tree-sitter-bash 0.25 merges `a | b | c` with the next line when that line
+        starts a heredoc (`c cat <<EOF`). Bash ends a command at an unescaped newline, so a
+        newline between two words (outside any word) splits the command again.
+        """
+        name_node = node.child_by_field_name("name")
+        assignments: list[Word] = []
+        words: list[tuple[Word, int, int]] = []  # word, start, end (prepared offsets)
+        for child in node.named_children:
+            if child.type == "variable_assignment" and (
+                name_node is None or child.start_byte < name_node.start_byte
+            ):
+                assignments.append(self._word(child))
+                continue
+            if name_node is None or child.start_byte < name_node.start_byte:
+                continue
+            if child.type not in _SKIP_ARGUMENT:
+                start, end = self._node_span(child)
+                words.append((self._word(child), start, end))
+        start, end = self._node_span(node)
+        pieces: list[list[tuple[Word, int, int]]] = [[]]
+        for item in words:
+            previous = pieces[-1][-1] if pieces[-1] else None
+            if previous is not None and self._line_break(previous[2], item[1]):
+                pieces.append([])
+            pieces[-1].append(item)
+        out: list[Command] = []
+        for k, piece in enumerate(pieces):
+            piece_start = start if k == 0 else piece[0][1]
+            piece_end = end if len(pieces) == 1 else (piece[-1][2] if piece else end)
+            argv = [w for w, _, _ in piece]
+            name = argv[0] if argv and (k > 0 or name_node is not None) else None
+            out.append(
+                Command(
+                    name,
+                    tuple(argv[1:] if name is not None else argv),
+                    tuple(assignments) if k == 0 else (),
+                    self._span(piece_start, piece_end),
+                    self.cols.line_of(piece_start),
+                )
+            )
+        return out
+
+    def _line_break(self, start: int, end: int) -> bool:
+        """True if the gap between two words holds a newline that ends the command."""
+        gap = self.p.text[start:end]
+        if "\n" not in gap:
+            return False
+        return bool(re.search(r"(?<!\\)\n", gap))
+
+    def _pipeline(self, node: Node, commands: dict[tuple[int, int], Command]) -> Pipeline:
+        stages: list[Command | None] = []
+        start_node = node
+        parent = node.parent
+        if parent is not None and parent.type == "heredoc_redirect":
+            # tree-sitter-bash reads `cat <<EOF | sh` as cat's heredoc redirect holding
+            # `| sh`; the command owning the heredoc is the first stage.
+            statement = parent.parent
+            body = statement.child_by_field_name("body") if statement is not None else None
+            while body is not None and body.type == "pipeline" and body.named_child_count:
+                body = body.named_children[-1]  # merged lines: the last piece owns it
+            if statement is not None and body is not None:
+                stages.append(self.last_piece.get((body.start_byte, body.end_byte)))
+                start_node = statement
+        self._stages(node, commands, stages)
+        start = start_node.start_byte
+        end = node.end_byte
+        last = stages[-1] if stages else None
+        if last is not None:
+            last_end = self._prepared(last.span.end)
+            if last_end < end and self._line_break(last_end, end):
+                end = last_end  # the merged-lines misparse (see `_commands`)
+        line = start_node.start_point.row
+        if start_node is not node:
+            owner = stages[0]
+            if owner is not None:
+                start, line = self._prepared(owner.span.start), owner.line
+            end = max(end, start)
+        return Pipeline(self._span(start, end), tuple(stages), line)
+
+    def _stages(
+        self, node: Node, commands: dict[tuple[int, int], Command], out: list[Command | None]
+    ) -> None:
+        for child in node.named_children:
+            if child.type == "comment":
+                continue
+            target = child
+            if child.type == "redirected_statement":
+                body = child.child_by_field_name("body")
+                target = body if body is not None else child
+            if target.type == "pipeline":  # `a | b | c` misread as `a | (b | c ...)`
+                self._stages(target, commands, out)
+                continue
+            out.append(commands.get((target.start_byte, target.end_byte)))
+
+    def _prepared(self, absolute: int) -> int:
+        """Prepared-text offset of an absolute offset (inverse of `PreparedBody.absolute`)."""
+        return self.p.to_prepared(absolute - self.p.base)
+
+    def _errors(self, root: Node) -> tuple[ShellSyntaxError, ...]:
+        if not root.has_error:
+            return ()
+        found: list[ShellSyntaxError] = []
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if node.type == "ERROR" or node.is_missing:
+                start, end = self._node_span(node)
+                found.append(
+                    ShellSyntaxError(
+                        self._span(start, end),
+                        node.start_point.row,
+                        node.end_point.row,
+                        node.is_missing,
+                    )
+                )
+                continue
+            stack.extend(child for child in node.children if child.has_error or child.is_missing)
+        return tuple(sorted(found, key=lambda e: (e.span.start, e.span.end)))
+
+    def _heredocs(self) -> tuple[Heredoc, ...]:
+        return tuple(
+            Heredoc(
+                self._span(*h.operator),
+                h.delimiter,
+                h.quoted,
+                h.strip_tabs,
+                self._span(*h.body),
+                self._span(*h.terminator) if h.terminator else None,
+                h.first_line,
+                h.last_line,
+            )
+            for h in self.layout.heredocs
+        )
+
+
+def _nested_pipeline(node: Node) -> bool:
+    """A pipeline tree-sitter nested in another (`a | (b | c <<EOF)`): part of the outer."""
+    parent = node.parent
+    return (
+        parent is not None
+        and parent.type == "redirected_statement"
+        and parent.parent is not None
+        and parent.parent.type == "pipeline"
+    )
+
+
+def _start(node: Node) -> int:
+    return int(node.start_byte)
+
+
+def _literal(node: Node, text: str, text_of: Callable[[Node], str]) -> str | None:
+    """The value of a word without expansions, after quote removal; else `None`."""
+    kind = node.type
+    if kind == "command_name" and node.named_child_count == 1:
+        child = node.named_children[0]
+        return _literal(child, text, text_of)
+    if kind in ("word", "number"):
+        return _ESCAPE.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), text)
+    if kind == "raw_string":
+        return text[1:-1]
+    if kind == "string":
+        if any(child.type in _EXPANSIONS for child in node.named_children):
+            return None
+        return _DQ_ESCAPE.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), text[1:-1])
+    if kind == "concatenation":
+        parts: list[str] = []
+        for child in node.children:
+            value = _literal(child, text_of(child), text_of)
+            if value is None:
+                return None
+            parts.append(value)
+        return "".join(parts)
+    if kind == "variable_assignment":
+        return text if not any(c.type in _EXPANSIONS for c in node.named_children) else None
+    return None
