@@ -1,7 +1,8 @@
 """Image references per bootstrap agent: parse, normalise, classify. Pure, no network.
 
-This is the shared lower layer the linter and the language server's hover use (the `defpin`
-helper keeps its own resolver in `defcheck.pin`). Grammars follow spec §8-§9:
+This is the shared lower layer the linter, the language server's hover and `defpin`
+(`defcheck.pin.reference`, which adds registry endpoints and pin rendering) build on.
+Grammars follow spec §8-§9:
 
 * `docker`, `docker-daemon`: the distribution reference grammar as containers/image applies
   it (default registry `docker.io`, `library/` for one-component Docker Hub names, implicit
@@ -32,23 +33,35 @@ from defcheck.errors import ImageRefError
 
 __all__ = [
     "DOCKER_HUB",
+    "DOCKER_HUB_ALIASES",
     "LIBRARY_DEFAULT_COLLECTION",
     "LIBRARY_DEFAULT_ENTITY",
     "ImageRef",
     "ImageRefError",
+    "NameParts",
     "RefKind",
     "combine_registry_namespace",
+    "is_docker_path_component",
+    "is_docker_tag",
+    "is_library_image_hash",
+    "is_registry_hostname",
+    "is_sha256_digest",
+    "library_path_parts",
+    "normalise_docker_name",
     "parse_docker_tag_and_digest",
     "parse_image_ref",
     "ref_kind",
     "scheme_prefix",
+    "split_docker_domain",
+    "split_name_tag_digest",
 ]
 
 DOCKER_HUB = "docker.io"
 LIBRARY_DEFAULT_ENTITY = "library"
 LIBRARY_DEFAULT_COLLECTION = "default"
 SHUB_DEFAULT_REGISTRY = "singularity-hub.org"
-_DOCKER_HUB_ALIASES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
+#: The host names Docker Hub is written as (`docker.io` is the normalised one).
+DOCKER_HUB_ALIASES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
 
 
 class RefKind(str, Enum):
@@ -135,7 +148,7 @@ class ImageRef:
     @property
     def is_docker_hub(self) -> bool:
         """True when the image comes from Docker Hub (docker/docker-daemon/oras kinds)."""
-        return self.registry in _DOCKER_HUB_ALIASES and not self.kind.is_path
+        return self.registry in DOCKER_HUB_ALIASES and not self.kind.is_path
 
     @property
     def namespace(self) -> str | None:
@@ -156,11 +169,7 @@ class ImageRef:
     @property
     def library_parts(self) -> tuple[str, str, str]:
         """(entity, collection, container) of a library reference, with service defaults."""
-        parts = self.repository.split("/")
-        container = parts[-1]
-        collection = parts[-2] if len(parts) >= 2 else LIBRARY_DEFAULT_COLLECTION
-        entity = parts[-3] if len(parts) >= 3 else LIBRARY_DEFAULT_ENTITY
-        return entity, collection, container
+        return library_path_parts(self.repository)
 
     @property
     def library_defaulted(self) -> tuple[str, ...]:
@@ -216,31 +225,89 @@ def combine_registry_namespace(
 
 _COMP = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _DOMAIN_COMP = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
-_DOMAIN = rf"{_DOMAIN_COMP}(?:\.{_DOMAIN_COMP})*(?::[0-9]+)?"
+_DOMAIN_NAME = rf"{_DOMAIN_COMP}(?:\.{_DOMAIN_COMP})*"
+_DOMAIN = rf"{_DOMAIN_NAME}(?::[0-9]+)?"
 _TAG = r"[\w][\w.-]{0,127}"
 _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
 _REFERENCE = re.compile(
     rf"((?:{_DOMAIN}/)?{_COMP}(?:/{_COMP})*)(?::({_TAG}))?(?:@({_DIGEST}))?", re.ASCII
 )
+_COMP_RE = re.compile(_COMP, re.ASCII)
+_DOMAIN_NAME_RE = re.compile(_DOMAIN_NAME, re.ASCII)
+_TAG_RE = re.compile(_TAG, re.ASCII)
 _ANCHORED_ID = re.compile(r"[a-f0-9]{64}")
 _SHA256 = re.compile(r"sha256:[a-f0-9]{64}")
 _NAME_TOTAL_MAX = 255
 
 
-def _split_docker_domain(name: str) -> tuple[str, str]:
-    """containers/image `splitDockerDomain`: (domain, remainder) with Hub defaults."""
+def is_docker_path_component(text: str) -> bool:
+    """True for one repository path component (`[a-z0-9]` words joined by `.`, `_`, `__`, `-`)."""
+    return _COMP_RE.fullmatch(text) is not None
+
+
+def is_docker_tag(text: str) -> bool:
+    """True for a valid tag (word character, then up to 127 of `[A-Za-z0-9_.-]`)."""
+    return _TAG_RE.fullmatch(text) is not None
+
+
+def is_registry_hostname(host: str) -> bool:
+    """True for a registry host name without port (`localhost`, `quay.io`, `127.0.0.1`)."""
+    return _DOMAIN_NAME_RE.fullmatch(host) is not None
+
+
+def is_sha256_digest(text: str) -> bool:
+    """True for `sha256:` + 64 lower-case hex digits (the only digest Apptainer accepts)."""
+    return _SHA256.fullmatch(text) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class NameParts:
+    """A reference split where the text allows, before any validation or defaults."""
+
+    name: str
+    tag: str | None
+    digest: str | None
+
+
+def split_name_tag_digest(text: str) -> NameParts:
+    """Split `name[:tag][@digest]` without validating anything.
+
+    >>> split_name_tag_digest("localhost:5000/a/b:1.0@sha256:ab")
+    NameParts(name='localhost:5000/a/b', tag='1.0', digest='sha256:ab')
+    """
+    name, at, digest = text.partition("@")
+    slash = name.rfind("/")
+    colon = name.rfind(":")
+    tag: str | None = None
+    if colon > slash:
+        name, tag = name[:colon], name[colon + 1 :]
+    return NameParts(name, tag, digest if at else None)
+
+
+def split_docker_domain(name: str) -> tuple[str | None, str]:
+    """(domain as written or None, path): the first component is a registry host when it
+    has a `.` or `:`, is `localhost` or has upper-case letters (containers/image rule).
+
+    >>> split_docker_domain("localhost:5000/a/b"), split_docker_domain("user/app")
+    (('localhost:5000', 'a/b'), (None, 'user/app'))
+    """
     head, sep, rest = name.partition("/")
-    if not sep or (
-        "." not in head and ":" not in head and head != "localhost" and head.lower() == head
-    ):
-        domain, remainder = DOCKER_HUB, name
-    else:
-        domain, remainder = head, rest
-    if domain == "index.docker.io":
-        domain = DOCKER_HUB
-    if domain == DOCKER_HUB and "/" not in remainder:
-        remainder = f"library/{remainder}"
-    return domain, remainder
+    if sep and ("." in head or ":" in head or head == "localhost" or head.lower() != head):
+        return head, rest
+    return None, name
+
+
+def normalise_docker_name(domain: str | None, path: str) -> tuple[str, str]:
+    """(registry, repository) with Docker's defaults: `docker.io` when no domain is written,
+    `index.docker.io` read as `docker.io`, `library/` for one-component Docker Hub names.
+
+    >>> normalise_docker_name(None, "alpine"), normalise_docker_name("ghcr.io", "o/a")
+    (('docker.io', 'library/alpine'), ('ghcr.io', 'o/a'))
+    """
+    registry = DOCKER_HUB if domain is None or domain == "index.docker.io" else domain
+    if registry == DOCKER_HUB and "/" not in path:
+        path = f"library/{path}"
+    return registry, path
 
 
 def _parse_oci(kind: RefKind, text: str) -> ImageRef:
@@ -262,10 +329,10 @@ def _parse_oci(kind: RefKind, text: str) -> ImageRef:
     name, tag, digest = m.group(1), m.group(2), m.group(3)
     if len(name) > _NAME_TOTAL_MAX:
         raise ImageRefError(f"repository name must not be more than {_NAME_TOTAL_MAX} characters")
-    domain, remainder = _split_docker_domain(name)
+    domain, remainder = normalise_docker_name(*split_docker_domain(name))
     if remainder.lower() != remainder:
         raise ImageRefError(f"repository name ({remainder}) must be lowercase")
-    if digest is not None and not _SHA256.fullmatch(digest):
+    if digest is not None and not is_sha256_digest(digest):
         raise ImageRefError(f"invalid digest `{digest}`: expected sha256: and 64 lower-case hex")
     if tag is not None and digest is not None and kind is not RefKind.ORAS:
         prefix = (
@@ -293,6 +360,24 @@ _LIB_HASH = re.compile(
 )
 
 
+def is_library_image_hash(tag: str) -> bool:
+    """True when a library tag is an image hash (`sha256.<64 hex>` or `sif.<uuid>`)."""
+    return _LIB_HASH.fullmatch(tag) is not None
+
+
+def library_path_parts(path: str) -> tuple[str, str, str]:
+    """(entity, collection, container) of a library path, with the service defaults.
+
+    >>> library_path_parts("tools/app")
+    ('library', 'tools', 'app')
+    """
+    parts = path.split("/")
+    container = parts[-1]
+    collection = parts[-2] if len(parts) >= 2 else LIBRARY_DEFAULT_COLLECTION
+    entity = parts[-3] if len(parts) >= 3 else LIBRARY_DEFAULT_ENTITY
+    return entity, collection, container
+
+
 def _parse_library(text: str) -> ImageRef:
     """`NormalizeLibraryRef` plus the client's name validation (spec §9.1)."""
     rest = text.removeprefix("library://")
@@ -313,10 +398,10 @@ def _parse_library(text: str) -> ImageRef:
             )
     tags = tuple(tag_list.split(",")) if colon else ()
     for t in tags:
-        if not (_LIB_TAG.fullmatch(t) or _LIB_HASH.fullmatch(t)):
+        if not (_LIB_TAG.fullmatch(t) or is_library_image_hash(t)):
             raise ImageRefError(f"invalid library tag `{t or '(empty)'}`")
     first = tags[0] if tags else None
-    if first is not None and _LIB_HASH.fullmatch(first):
+    if first is not None and is_library_image_hash(first):
         return ImageRef(RefKind.LIBRARY, text, host, path, None, first, False, tags)
     return ImageRef(RefKind.LIBRARY, text, host, path, first, None, first is None, tags)
 
@@ -354,7 +439,7 @@ def _parse_path(kind: RefKind, text: str) -> ImageRef:
         at = text.find("@", slash + 1)
         if at >= 0:
             path, digest = text[:at], text[at + 1 :]
-            if not _SHA256.fullmatch(digest):
+            if not is_sha256_digest(digest):
                 raise ImageRefError(f"invalid digest `{digest}`: expected sha256: and 64 hex")
     return ImageRef(kind, text, None, path, None, digest, False)
 

@@ -1,4 +1,9 @@
-"""Table tests for image reference parsing (pure, no network)."""
+"""Table tests for defpin's image references (pure, no network).
+
+The shared grammar and normalisation (`defcheck.refs`) are tested in tests/refs; these
+tables cover what `defcheck.pin.reference` adds on top: Docker Hub API host, canonical
+form, tag next to digest, pin-specific errors, `LibraryRef` and the `# defpin:` comment.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from defcheck.pin.reference import (
     render_pin_comment,
     split_reference,
 )
+from defcheck.refs import parse_image_ref, split_name_tag_digest
 
 D = "sha256:" + "ab" * 32
 
@@ -33,6 +39,9 @@ DOCKER_CASES = {
     f"quay.io/a/b@{D}": ("quay.io", "a/b", None, D, "quay.io"),
     f"a/b:t@{D}": ("docker.io", "a/b", "t", D, "registry-1.docker.io"),
     "Registry/x": ("Registry", "x", None, None, "Registry"),
+    "Docker.IO/x": ("docker.io", "library/x", None, None, "registry-1.docker.io"),
+    "registry-1.docker.io/x": ("docker.io", "library/x", None, None, "registry-1.docker.io"),
+    "[::1]:5000/a:1": ("[::1]:5000", "a", "1", None, "[::1]:5000"),
     "a__b/c-d.e_f:T_1.x-y": ("docker.io", "a__b/c-d.e_f", "T_1.x-y", None, "registry-1.docker.io"),
 }
 
@@ -74,10 +83,23 @@ def test_combine_prefix_namespace_then_registry() -> None:
     assert combine_prefix("app", registry="r.io/", namespace=None) == "r.io/app"
 
 
-def test_split_reference() -> None:
-    assert split_reference("h:5000/a:1@x") == split_reference("h:5000/a:1@x")
-    parts = split_reference("h:5000/a")
-    assert (parts.name, parts.tag, parts.digest) == ("h:5000/a", None, None)
+def test_split_reference_is_the_shared_split() -> None:
+    assert split_reference is split_name_tag_digest  # table in tests/refs/test_names.py
+
+
+_SHARED = [t for t in DOCKER_CASES if not t.startswith(("Docker.IO", "registry-1", "["))]
+
+
+@pytest.mark.parametrize("text", _SHARED)
+def test_docker_reference_agrees_with_refs(text: str) -> None:
+    # oras is the refs grammar that, like defpin, accepts a tag next to a digest.
+    ref, shared = parse_docker_reference(text), parse_image_ref("oras", text)
+    assert (ref.registry, ref.repository, ref.tag, ref.digest) == (
+        shared.registry,
+        shared.repository,
+        shared.tag,
+        shared.digest,
+    )
 
 
 LIB_CASES = {
@@ -105,6 +127,12 @@ def test_parse_library_reference(text: str) -> None:
     assert got == LIB_CASES[text]
 
 
+def test_library_pinned_only_by_a_real_image_hash() -> None:
+    uuid = "01234567-89ab-cdef-0123-456789abcdef"
+    assert parse_library_reference(f"e/c/a:sif.{uuid}").pinned
+    assert not parse_library_reference("e/c/a:sif." + "0" * 36).pinned  # a tag, not a uuid
+
+
 def test_library_pinned_value_keeps_prefix_and_host() -> None:
     ref = parse_library_reference("library://h.example/e/c/alpine:3")
     h = "sha256." + "1" * 64
@@ -112,7 +140,9 @@ def test_library_pinned_value_keeps_prefix_and_host() -> None:
     assert parse_library_reference("alpine").pinned_value(h) == f"library/default/alpine:{h}"
 
 
-@pytest.mark.parametrize("text", ["UP/x", "h/a/b/c/d:1", "a:", "oras://x"])
+@pytest.mark.parametrize(
+    "text", ["UP/x", "h/a/b/c/d:1", "a:", "oras://x", "a:1,,2", "a:x,", "a:x/y", "e//a"]
+)
 def test_bad_library_reference(text: str) -> None:
     with pytest.raises(ImageRefError):
         parse_library_reference(text)

@@ -1,6 +1,7 @@
 """defpin: pin the `From:` images of definition files to digests (issue 5).
 
-Layers, lowest first: `reference` (parse/normalise image references, pure), `query`
+Layers, lowest first: `reference` (defpin's view of image references on top of
+`defcheck.refs`, which parses and normalises them; pure), `query`
 (what to resolve, pure), `targets` (From: fields of a parsed file, pure), `rewrite`
 (resolutions -> edits, pure), `credentials`, `auth`, `client` and `library` (the only
 HTTP code, httpx), `resolver` (concurrency, dedup, retries, cache) and `engine` (runs it

@@ -37,7 +37,8 @@ import httpx
 
 from defcheck.errors import AuthError, RegistryError
 from defcheck.pin.errors import DigestMismatch, NotFound, RegistryUnavailable
-from defcheck.pin.reference import is_digest, is_loopback, split_host_port
+from defcheck.pin.reference import is_loopback, split_host_port
+from defcheck.refs import is_sha256_digest
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -195,8 +196,8 @@ class RegistryClient:
         if response.status_code == 200:
             digest = response.headers.get("docker-content-digest", "")
             media_type = _media_type(response)
-            if is_digest(digest) and media_type:
-                if is_digest(reference) and digest != reference:
+            if is_sha256_digest(digest) and media_type:
+                if is_sha256_digest(reference) and digest != reference:
                     raise DigestMismatch(f"{what}: registry answered for {digest}")
                 return Manifest(digest, media_type)
         elif response.status_code not in (405, 400):
@@ -215,7 +216,7 @@ class RegistryClient:
             raise DigestMismatch(
                 f"{what}: manifest body hashes to {digest}, registry says {served}"
             )
-        if is_digest(reference) and reference != digest:
+        if is_sha256_digest(reference) and reference != digest:
             raise DigestMismatch(f"{what}: manifest body hashes to {digest}")
         media_type = _media_type(response) or _body_media_type(body)
         return Manifest(digest, media_type, body)

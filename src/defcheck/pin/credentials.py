@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from defcheck.errors import ConfigError
-from defcheck.pin.reference import DOCKER_HUB, DOCKER_HUB_API
+from defcheck.pin.reference import DOCKER_HUB_API
+from defcheck.refs import DOCKER_HUB, DOCKER_HUB_ALIASES
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def normalize_host(key: str) -> str:
     if "://" in text:
         text = text.split("://", 1)[1]
     text = text.split("/", 1)[0].lower()
-    if text in ("index.docker.io", DOCKER_HUB_API, DOCKER_HUB):
+    if text in DOCKER_HUB_ALIASES:
         return DOCKER_HUB
     return text
 

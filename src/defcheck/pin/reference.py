@@ -1,13 +1,16 @@
-"""Image references: parse, normalise, classify, render. Pure, no network.
+"""defpin's view of image references: endpoints, pin state and rendering. Pure, no network.
 
-Grammars follow the Apptainer spec (shared spec §8, §9):
+Parsing and normalisation build on `defcheck.refs` (spec §8, §9): the name/tag/digest split,
+the registry-host rule, Docker's defaults (registry `docker.io`, `library/` for one-component
+Hub names, tag `latest`), the tag and digest grammars, `[Registry/][Namespace/]From` and the
+library grammar all come from there. What is defpin's own:
 
-* docker/oras: `[HOST[:PORT]/][PATH/]NAME[:TAG][@sha256:<64 hex>]`, normalised like
-  Docker (default registry `docker.io`, `library/` for one-component Hub names, tag
-  `latest`). For `Bootstrap: docker` the effective reference is
-  `[Registry/][Namespace/]From` (spec §8 notes).
-* library: `[library://][HOST/][ENTITY/][COLLECTION/]CONTAINER[:TAG[,TAG...]]`; a pin is
-  the tag `sha256.<64 hex>` (or a `sif.<uuid>` image id).
+* `DockerRef`: a reference defpin resolves, with the host serving the distribution API
+  (`registry-1.docker.io` for Docker Hub, every Hub alias read as Docker Hub) and its
+  canonical form for deduplication. A tag next to a digest is accepted (the `tag-digest`
+  pin style writes it); error messages name the offending part.
+* `LibraryRef`: a library reference as written, and the value pinning it to an image hash.
+* loopback and `host:port` helpers for the registry client, and the `# defpin: REF` comment.
 
 >>> ref = parse_docker_reference("ubuntu:24.04")
 >>> ref.registry, ref.repository, ref.tag
@@ -22,23 +25,56 @@ from dataclasses import dataclass
 from enum import Enum
 
 from defcheck.errors import ImageRefError
-
-#: Docker Hub as written in normalised references, and the host its API lives on.
-DOCKER_HUB = "docker.io"
-DOCKER_HUB_API = "registry-1.docker.io"
-_HUB_ALIASES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
-
-_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*\Z")
-_DOMAIN = re.compile(
-    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)"
-    r"(?:\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?))*"
-    r"|\[[0-9A-Fa-f:.]+\]"
+from defcheck.refs import (
+    DOCKER_HUB,
+    DOCKER_HUB_ALIASES,
+    NameParts,
+    RefKind,
+    combine_registry_namespace,
+    is_docker_path_component,
+    is_docker_tag,
+    is_library_image_hash,
+    is_registry_hostname,
+    is_sha256_digest,
+    library_path_parts,
+    normalise_docker_name,
+    parse_image_ref,
+    ref_kind,
+    split_docker_domain,
+    split_name_tag_digest,
 )
+
+__all__ = [
+    "COMMENT_MARK",
+    "DOCKER_HUB",
+    "DOCKER_HUB_API",
+    "PREFIXING_AGENTS",
+    "Agent",
+    "DockerRef",
+    "LibraryRef",
+    "NameParts",
+    "classify_agent",
+    "combine_prefix",
+    "is_digest",
+    "is_loopback",
+    "parse_docker_reference",
+    "parse_library_reference",
+    "parse_pin_comment",
+    "render_pin_comment",
+    "split_host_port",
+    "split_reference",
+]
+
+#: The host Docker Hub's distribution API lives on (`docker.io` is how references name it).
+DOCKER_HUB_API = "registry-1.docker.io"
+
 _PORT = re.compile(r"[0-9]+\Z")
-_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\Z")
-_DIGEST = re.compile(r"sha256:[0-9a-f]{64}\Z")
-_LIB_HASH = re.compile(r"(?:sha256\.[0-9a-f]{64}|sif\.[0-9a-fA-F-]{36})\Z")
-_LIB_NAME = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*\Z")
+_IPV6_HOST = re.compile(r"\[[0-9A-Fa-f:.]+\]")
+
+#: `split_name_tag_digest` under the name defpin's modules use.
+split_reference = split_name_tag_digest
+#: `sha256:` + 64 lower-case hex digits.
+is_digest = is_sha256_digest
 
 
 class Agent(Enum):
@@ -51,28 +87,20 @@ class Agent(Enum):
 
 
 #: Agents that combine `Registry:`/`Namespace:` with `From:` (spec §8 notes).
-PREFIXING_AGENTS = frozenset({"docker", "docker-daemon", "docker-archive", "oci", "oci-archive"})
+PREFIXING_AGENTS = frozenset(k.value for k in RefKind if k.takes_registry_namespace)
+
+_PINNABLE = {RefKind.DOCKER: Agent.DOCKER, RefKind.ORAS: Agent.ORAS, RefKind.LIBRARY: Agent.LIBRARY}
 
 
 def classify_agent(bootstrap: str | None) -> Agent:
     """Map a `Bootstrap:` value to what defpin does with it.
 
-    Dispatch is exact and case-sensitive in Apptainer (spec §8), so `Docker` is not
-    `docker`. Local sources (`localimage`, `docker-daemon`, `oci` ...), package-manager
+    Dispatch is exact and case-sensitive in Apptainer (spec §8, `ref_kind`), so `Docker` is
+    not `docker`. Local sources (`localimage`, `docker-daemon`, `oci` ...), package-manager
     agents and `scratch` have nothing to pin; `shub` is defunct.
     """
-    if bootstrap == "docker":
-        return Agent.DOCKER
-    if bootstrap == "oras":
-        return Agent.ORAS
-    if bootstrap == "library":
-        return Agent.LIBRARY
-    return Agent.NOT_APPLICABLE
-
-
-def is_digest(text: str) -> bool:
-    """True for `sha256:` + 64 lower-case hex digits."""
-    return _DIGEST.match(text) is not None
+    kind = ref_kind(bootstrap)
+    return _PINNABLE.get(kind, Agent.NOT_APPLICABLE) if kind else Agent.NOT_APPLICABLE
 
 
 def is_loopback(host: str) -> bool:
@@ -99,30 +127,6 @@ def split_host_port(netloc: str) -> tuple[str, str | None]:
 
 
 @dataclass(frozen=True, slots=True)
-class NameParts:
-    """A reference split where the text allows, before any validation or defaults."""
-
-    name: str
-    tag: str | None
-    digest: str | None
-
-
-def split_reference(text: str) -> NameParts:
-    """Split `name[:tag][@digest]` without validating anything.
-
-    >>> split_reference("localhost:5000/a/b:1.0@sha256:ab")
-    NameParts(name='localhost:5000/a/b', tag='1.0', digest='sha256:ab')
-    """
-    name, at, digest = text.partition("@")
-    slash = name.rfind("/")
-    colon = name.rfind(":")
-    tag: str | None = None
-    if colon > slash:
-        name, tag = name[:colon], name[colon + 1 :]
-    return NameParts(name, tag, digest if at else None)
-
-
-@dataclass(frozen=True, slots=True)
 class DockerRef:
     """A parsed docker/oras reference.
 
@@ -136,18 +140,22 @@ class DockerRef:
     digest: str | None
 
     @property
+    def is_docker_hub(self) -> bool:
+        """True for Docker Hub: no domain, or any spelling of a Hub alias (any case)."""
+        return self.domain is None or self.domain.lower() in DOCKER_HUB_ALIASES
+
+    @property
     def registry(self) -> str:
         """Normalised registry: `docker.io` for Docker Hub, else the domain as written."""
-        if self.domain is None or self.domain.lower() in _HUB_ALIASES:
-            return DOCKER_HUB
-        return self.domain
+        return self._normalised()[0]
 
     @property
     def repository(self) -> str:
         """Repository path on the registry (`library/` added for one-part Hub names)."""
-        if self.registry == DOCKER_HUB and "/" not in self.path:
-            return f"library/{self.path}"
-        return self.path
+        return self._normalised()[1]
+
+    def _normalised(self) -> tuple[str, str]:
+        return normalise_docker_name(None if self.is_docker_hub else self.domain, self.path)
 
     @property
     def api_host(self) -> str:
@@ -187,28 +195,26 @@ def parse_docker_reference(text: str) -> DockerRef:
         raise ImageRefError(
             f"`{scheme}://` must not be written in From: (Apptainer adds the scheme itself)"
         )
-    parts = split_reference(text)
-    first, slash, rest = parts.name.partition("/")
-    domain: str | None = None
-    path = parts.name
-    if slash and ("." in first or ":" in first or first == "localhost" or first != first.lower()):
-        domain, path = first, rest
+    parts = split_name_tag_digest(text)
+    domain, path = split_docker_domain(parts.name)
+    if domain is not None:
         host, port = split_host_port(domain)
-        if not _DOMAIN.fullmatch(host) or (port is not None and not _PORT.match(port)):
+        valid_host = is_registry_hostname(host) or _IPV6_HOST.fullmatch(host)
+        if not valid_host or (port is not None and not _PORT.match(port)):
             raise ImageRefError(f"invalid registry host `{domain}` in `{text}`")
         if ":" in domain and port is None and not host.startswith("["):
             raise ImageRefError(f"invalid registry port in `{text}`")
     if not path:
         raise ImageRefError(f"missing repository name in `{text}`")
     for component in path.split("/"):
-        if not _COMPONENT.match(component):
+        if not is_docker_path_component(component):
             raise ImageRefError(
                 f"invalid repository name component `{component}` in `{text}` "
                 "(lower-case letters, digits and separators . _ __ - only)"
             )
-    if parts.tag is not None and not _TAG.match(parts.tag):
+    if parts.tag is not None and not is_docker_tag(parts.tag):
         raise ImageRefError(f"invalid tag `{parts.tag}` in `{text}`")
-    if parts.digest is not None and not _DIGEST.match(parts.digest):
+    if parts.digest is not None and not is_sha256_digest(parts.digest):
         raise ImageRefError(
             f"invalid digest `{parts.digest}` in `{text}` (want sha256: and 64 lower-case hex)"
         )
@@ -216,13 +222,16 @@ def parse_docker_reference(text: str) -> DockerRef:
 
 
 def combine_prefix(from_value: str, *, registry: str | None, namespace: str | None) -> str:
-    """Apptainer's `[Registry/][Namespace/]From` (namespace first, then registry)."""
-    out = from_value
-    if namespace:
-        out = f"{namespace.strip('/')}/{out}"
-    if registry:
-        out = f"{registry.strip('/')}/{out}"
-    return out
+    """Apptainer's `[Registry/][Namespace/]From`, ignoring slashes around the header values.
+
+    >>> combine_prefix("app:1", registry="r.io/", namespace="team")
+    'r.io/team/app:1'
+    """
+    return combine_registry_namespace(
+        from_value,
+        registry=registry.strip("/") if registry else None,
+        namespace=namespace.strip("/") if namespace else None,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,17 +256,12 @@ class LibraryRef:
     @property
     def pinned(self) -> bool:
         """True when the tag is an image hash (`sha256.<hex>` or `sif.<uuid>`)."""
-        return _LIB_HASH.match(self.tag) is not None
+        return is_library_image_hash(self.tag)
 
     @property
     def full_path(self) -> str:
         """`entity/collection/container` with the service defaults `library`/`default`."""
-        parts = self.path.split("/")
-        if len(parts) == 1:
-            parts = ["library", "default", *parts]
-        elif len(parts) == 2:
-            parts = ["library", *parts]
-        return "/".join(parts)
+        return "/".join(library_path_parts(self.path))
 
     @property
     def written_name(self) -> str:
@@ -272,33 +276,14 @@ class LibraryRef:
 
 
 def parse_library_reference(text: str) -> LibraryRef:
-    """Parse a library reference, raising `ImageRefError` if invalid.
+    """Parse a library reference with `defcheck.refs`, raising `ImageRefError` if invalid.
 
     >>> parse_library_reference("library://alpine:3.19").full_path
     'library/default/alpine'
     """
-    prefix = ""
-    rest = text
-    if rest.startswith("library://"):
-        prefix, rest = "library://", rest[len("library://") :]
-    elif "://" in rest:
-        raise ImageRefError(f"unexpected scheme in library reference `{text}`")
-    path, colon, tagtext = rest.partition(":")
-    host: str | None = None
-    if path.count("/") > 2:
-        host, path = path.split("/", 1)
-    if not path:
-        raise ImageRefError(f"missing image name in `{text}`")
-    components = path.split("/")
-    if len(components) > 3:
-        raise ImageRefError(f"too many path components in `{text}`")
-    for component in components:
-        if not _LIB_NAME.match(component):
-            raise ImageRefError(f"invalid library name component `{component}` in `{text}`")
-    tags = tuple(t for t in tagtext.split(",") if t) if colon else ()
-    if colon and not tags:
-        raise ImageRefError(f"empty tag in `{text}`")
-    return LibraryRef(prefix, host, path, tags)
+    ref = parse_image_ref(RefKind.LIBRARY, text)
+    prefix = "library://" if text.strip().startswith("library://") else ""
+    return LibraryRef(prefix, ref.registry, ref.repository, ref.tags)
 
 
 # --- the `# defpin: name:tag` comment -------------------------------------------------

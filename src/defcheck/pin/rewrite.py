@@ -17,8 +17,9 @@ from __future__ import annotations
 from enum import Enum
 
 from defcheck.errors import PinError
-from defcheck.pin.reference import Agent, render_pin_comment, split_reference
+from defcheck.pin.reference import Agent, render_pin_comment
 from defcheck.pin.targets import Target
+from defcheck.refs import split_name_tag_digest
 from defcheck.syntax import Edit, Span, apply_edits
 
 
@@ -39,7 +40,7 @@ def pinned_value(target: Target, digest: str, style: Style = Style.DIGEST) -> st
         if target.library is None:
             raise PinError(f"{target.where}: no library reference")
         return target.library.pinned_value(digest.replace("sha256:", "sha256.", 1))
-    parts = split_reference(target.tag_ref)
+    parts = split_name_tag_digest(target.tag_ref)
     if style is Style.TAG_DIGEST:
         return f"{parts.name}:{parts.tag or 'latest'}@{digest}"
     return f"{parts.name}@{digest}"

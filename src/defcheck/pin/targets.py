@@ -14,15 +14,13 @@ from defcheck.pin.reference import (
     Agent,
     DockerRef,
     LibraryRef,
-    NameParts,
     classify_agent,
     combine_prefix,
-    is_digest,
     parse_docker_reference,
     parse_library_reference,
     parse_pin_comment,
-    split_reference,
 )
+from defcheck.refs import NameParts, is_sha256_digest, split_name_tag_digest
 from defcheck.syntax import Document, HeaderField, Span
 
 
@@ -152,7 +150,7 @@ def _classify_docker(
 ) -> Target:
     # Validate the effective reference exactly as Apptainer builds it (spec §8).
     parse_docker_reference(combine_prefix(value, registry=registry, namespace=namespace))
-    parts: NameParts = split_reference(value)
+    parts: NameParts = split_name_tag_digest(value)
     if parts.digest is None:
         tag_ref = f"{parts.name}:{parts.tag or 'latest'}"
         ref = parse_docker_reference(
@@ -164,8 +162,8 @@ def _classify_docker(
         recorded = f"{parts.name}:{parts.tag}"  # tag-digest style carries its own tag
     eff: DockerRef | None = None
     if recorded is not None:
-        rparts = split_reference(recorded)
-        if rparts.digest is not None or is_digest(recorded):
+        rparts = split_name_tag_digest(recorded)
+        if rparts.digest is not None or is_sha256_digest(recorded):
             raise ImageRefError(f"`# defpin: {recorded}` must name a tag, not a digest")
         tag_ref = f"{rparts.name}:{rparts.tag or 'latest'}"
         eff = parse_docker_reference(
