@@ -1,4 +1,4 @@
-"""Shared test helpers (import as `from helpers import ...`): locating ../shared and requiring external tools.
+"""Shared test helpers (`from helpers import ...`): ../shared, external tools, invariants.
 
 Tests that need `../shared` (conformance data), a registry, buildah, ShellCheck or Neovim
 skip with a clear reason on a user's machine, and FAIL under CI (`CI=true`), where a missing

@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import shared_dir
 
 from defcheck.syntax import parse
 from defcheck.syntax.apptainer import (
@@ -23,6 +22,7 @@ from defcheck.syntax.apptainer import (
     parse_single,
 )
 from defcheck.syntax.buildargs import SubstitutionError, read_build_args, substitute
+from helpers import shared_dir
 
 IMG = ("help", "environment", "runScript", "test", "startScript")
 BLD = ("pre", "setup", "post", "test", "arguments")
@@ -117,13 +117,13 @@ def _cases() -> list[tuple[str, Path, str, object]]:
     for case in sorted((conf / "testdata_good").iterdir()):
         if case.name == "multistage":  # stale fullraw upstream (FORMAT.md)
             continue
-        inp = [p for p in case.iterdir() if p.suffix != ".json" and p.name != "result"][0]
+        inp = next(p for p in case.iterdir() if p.suffix != ".json" and p.name != "result")
         exp = json.loads((case / f"{inp.name}.json").read_text())
         out.append((f"good/{case.name}", inp, "single", exp))
     for bad in sorted((conf / "testdata_bad").iterdir()):
         out.append((f"bad/{bad.name}", bad, "single", "*"))
     for case in sorted((conf / "testdata_multi").iterdir()):
-        inp = [p for p in case.iterdir() if p.suffix != ".json"][0]
+        inp = next(p for p in case.iterdir() if p.suffix != ".json")
         exp = json.loads((case / f"{inp.name}.json").read_text())
         out.append((f"multi/{case.name}", inp, "all", exp))
     for d in sorted((conf / "generated" / "edge_cases").glob("*.def")):

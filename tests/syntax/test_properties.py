@@ -6,10 +6,10 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from helpers import check_invariants
 
 from defcheck.syntax import parse
 from defcheck.syntax.apptainer import ApptainerError, parse_all
+from helpers import check_invariants
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = [p.read_text() for p in sorted((REPO / "examples").glob("*.def"))]

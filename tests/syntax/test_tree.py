@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import EXAMPLES, check_invariants
 
 from defcheck.syntax import parse
 from defcheck.syntax.lalr import Node, compile_grammar, grammar_path, grammar_sha, parse_tokens
 from defcheck.syntax.lexer import Tok, tokenize
+from helpers import EXAMPLES, check_invariants
 
 EDGE_CASES = {
     "empty": "",
@@ -107,7 +107,7 @@ def test_cached_tables_match_the_grammar() -> None:
     from defcheck.syntax import _tables, lalr
 
     text = Path(grammar_path()).read_text(encoding="utf-8")
-    assert _tables.GRAMMAR_SHA == grammar_sha(text), "run: python -m defcheck.dev gen-tables"
+    assert grammar_sha(text) == _tables.GRAMMAR_SHA, "run: python -m defcheck.dev gen-tables"
     fresh = compile_grammar(text)
     cached = lalr.tables()
     for _, sample in _all_texts():
