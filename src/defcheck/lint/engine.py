@@ -1,0 +1,409 @@
+"""The lint engine: run the rules, ShellCheck, suppressions and severities on documents.
+
+Rules are pure generators (see `registry.py`); everything else happens here, in this
+order for each document:
+
+1. every enabled rule runs on a `RuleContext`; a rule that raises becomes a `DEF002`
+   finding naming the rule, and the run goes on (sqlfluff's model);
+2. script bodies go to ShellCheck, batched across *all* documents of one run (one
+   process per batch, in parallel), and its comments become findings with their own
+   `SC` codes;
+3. per-file ignores and `# defcheck: ignore[...]` comments drop findings; suppressions
+   that dropped nothing become `DEF003` findings;
+4. each finding gets its rule name and its severity (the rule's default or the
+   configured override), and findings are sorted by position.
+
+>>> from defcheck.syntax import parse
+>>> [f.code for f in lint_document(parse("Bootstrap: docker\\nFrom: alpine:3.20\\n%enviroment\\n"),
+...                                shellcheck=False) if f.code.startswith("DEF4")]
+['DEF401']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from defcheck.errors import SourceError
+from defcheck.lint.config import LintConfig, load_config
+from defcheck.lint.context import RuleContext
+from defcheck.lint.model import Applicability, Finding, Fix, Severity
+from defcheck.lint.registry import Rule, all_rules, get_rule
+from defcheck.lint.selection import Selection
+from defcheck.lint.suppress import Suppression, apply_suppressions, find_suppressions
+from defcheck.syntax import Document, Edit, Span, parse
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from defcheck.shell.shellcheck import ShellCheckFinding, ShellCheckRequest
+
+PARSE_ERROR = "DEF001"
+RULE_CRASH = "DEF002"
+UNUSED_SUPPRESSION = "DEF003"
+SHELLCHECK_UNAVAILABLE = "DEF004"
+
+_SC_LEVELS = {
+    "error": Severity.ERROR,
+    "warning": Severity.WARNING,
+    "info": Severity.INFO,
+    "style": Severity.STYLE,
+}
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """The outcome of linting one file: its findings, or the error that stopped it."""
+
+    path: str
+    text: str | None
+    findings: tuple[Finding, ...] = ()
+    error: SourceError | None = None
+    config: LintConfig | None = None
+
+
+@dataclass
+class _Job:
+    doc: Document
+    path: str | None
+    config: LintConfig
+    selection: Selection
+    findings: list[Finding]
+    shell: list[tuple[int, ShellCheckRequest]]
+
+
+def selection_for(config: LintConfig, path: str | Path | None = None) -> Selection:
+    """The `Selection` for a file: config selectors plus its per-file ignores."""
+    return Selection(
+        select=config.select,
+        extend_select=config.extend_select,
+        ignore=config.ignore + config.ignored_for_path(path),
+    )
+
+
+def lint_document(
+    doc: Document,
+    *,
+    path: str | Path | None = None,
+    config: LintConfig | None = None,
+    shellcheck: bool = True,
+) -> list[Finding]:
+    """Lint one parsed document and return its findings, sorted by position.
+
+    `config` defaults to `LintConfig()` (no file discovery; use `load_config` for that).
+    ShellCheck runs when both `shellcheck` and `config.shellcheck` are true.
+    """
+    cfg = config if config is not None else LintConfig()
+    return lint_documents([(doc, None if path is None else str(path), cfg)], shellcheck=shellcheck)[
+        0
+    ]
+
+
+def lint_text(
+    text: str,
+    *,
+    path: str | Path | None = None,
+    config: LintConfig | None = None,
+    shellcheck: bool = True,
+) -> list[Finding]:
+    """Parse and lint `text`."""
+    return lint_document(parse(text), path=path, config=config, shellcheck=shellcheck)
+
+
+def lint_documents(
+    items: Sequence[tuple[Document, str | None, LintConfig]], *, shellcheck: bool = True
+) -> list[list[Finding]]:
+    """Lint many documents in one go; ShellCheck runs once over all their bodies.
+
+    ShellCheck starts first, in the background (its processes run while the rules run),
+    so the rules cost little more than ShellCheck alone.
+    """
+    jobs: list[_Job] = []
+    for doc, path, config in items:
+        selection = selection_for(config, path)
+        job = _Job(doc, path, config, selection, [], [])
+        if shellcheck and config.shellcheck and _any_sc_enabled(selection):
+            job.shell = _shell_requests(doc)
+        jobs.append(job)
+    pending = _start_shellcheck(jobs)
+    rules = all_rules()
+    for job in jobs:
+        job.findings = _run_rules(job.doc, job.path, job.config, job.selection, rules)
+    if pending is not None:
+        _collect_shellcheck(jobs, pending)
+    return [_finish(job) for job in jobs]
+
+
+def _any_sc_enabled(selection: Selection) -> bool:
+    if selection.use_defaults or any(s == "ALL" or s.startswith("SC") for s in selection.positive):
+        return not any(s in ("SC", "ALL") for s in selection.negative)
+    return False
+
+
+def _run_rules(
+    doc: Document,
+    path: str | None,
+    config: LintConfig,
+    selection: Selection,
+    rules: Iterable[Rule],
+) -> list[Finding]:
+    out: list[Finding] = []
+    for rule_ in rules:
+        meta = rule_.meta
+        if not selection.enabled(meta.code, meta.name, default_enabled=meta.default_enabled):
+            continue
+        options = dict(meta.options)
+        options.update(config.options_for(meta.code, meta.name))
+        ctx = RuleContext(
+            doc=doc, code=meta.code, path=path, options=options, settings=config.settings
+        )
+        try:
+            out.extend(rule_.check(ctx))
+        except Exception as exc:  # a crashing rule must not stop the run
+            out.append(
+                Finding(
+                    RULE_CRASH,
+                    f"rule {meta.code} ({meta.name}) crashed: {type(exc).__name__}: {exc}; "
+                    f"please report this bug. Silence it with `# defcheck: "
+                    f'ignore-file[{meta.code}]` or `ignore = ["{meta.code}"]`',
+                    Span(0, 0),
+                )
+            )
+    return out
+
+
+# -- ShellCheck -------------------------------------------------------------------------
+
+
+def _shell_requests(doc: Document) -> list[tuple[int, ShellCheckRequest]]:
+    """One ShellCheck request per shell body (the shell package decides the dialect)."""
+    from defcheck.shell.section import shellcheck_requests
+
+    return [(i, req) for i, (_, req) in enumerate(shellcheck_requests(doc))]
+
+
+def _start_shellcheck(jobs: list[_Job]) -> Future[list[tuple[ShellCheckFinding, ...]]] | None:
+    """Submit every job's ShellCheck requests to a background thread."""
+    requests = [req for job in jobs for _, req in job.shell]
+    if not requests:
+        return None
+    from concurrent.futures import ThreadPoolExecutor
+
+    from defcheck.shell.shellcheck import check_bodies
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="defcheck-shellcheck")
+    future = pool.submit(check_bodies, requests)
+    pool.shutdown(wait=False)
+    return future
+
+
+def _collect_shellcheck(
+    jobs: list[_Job], pending: Future[list[tuple[ShellCheckFinding, ...]]]
+) -> None:
+    """Wait for ShellCheck and add its findings (or DEF004 if it could not run)."""
+    try:
+        results = pending.result()
+    except Exception as exc:  # ShellCheckError, or a bug: report it, keep the rules' findings
+        for job in jobs:
+            if job.shell:
+                job.findings.append(Finding(SHELLCHECK_UNAVAILABLE, str(exc), Span(0, 0)))
+        return
+    k = 0
+    for job in jobs:
+        for _ in job.shell:
+            job.findings.extend(_sc_finding(f, job.doc) for f in results[k])
+            k += 1
+
+
+def _sc_finding(sc: ShellCheckFinding, doc: Document) -> Finding:
+    end = min(max(sc.span.end, sc.span.start), len(doc.text))
+    span = Span(min(sc.span.start, end), end)
+    fix = None
+    if sc.fix:
+        fix = Fix(f"apply ShellCheck's suggestion for {sc.code}", sc.fix, Applicability.UNSAFE)
+    return Finding(
+        sc.code,
+        sc.message,
+        span,
+        severity=_SC_LEVELS.get(sc.level, Severity.WARNING),
+        fix=fix,
+        name="shellcheck",
+    )
+
+
+# -- finishing --------------------------------------------------------------------------
+
+
+def _finish(job: _Job) -> list[Finding]:
+    doc, config, selection = job.doc, job.config, job.selection
+    findings = [
+        f
+        for f in job.findings
+        if f.code in (RULE_CRASH, SHELLCHECK_UNAVAILABLE)
+        or selection.enabled(f.code, _name(f), default_enabled=_default_enabled(f.code))
+    ]
+    suppressions = find_suppressions(doc.text)
+    if suppressions:
+        line_of = {f.span.start: doc.lines.line_of(f.span.start) for f in findings}
+        findings = apply_suppressions(findings, suppressions, line_of)
+        if selection.enabled(UNUSED_SUPPRESSION, "unused-suppression"):
+            findings.extend(_unused(suppressions, selection, job.shell != []))
+    out = [_decorate(f, config) for f in _drop_explained(findings, doc)]
+    out.sort(key=lambda f: (f.span.start, f.span.end, f.code))
+    return _dedupe(out)
+
+
+#: Rules whose finding says more about Apptainer's rejection than `DEF001` itself.
+EXPLAINS_PARSE_ERROR = frozenset(
+    {"DEF401", "DEF402", "DEF410", "DEF502", "DEF504", "DEF508", "DEF509", "DEF510"}
+)
+
+
+def _drop_explained(findings: list[Finding], doc: Document) -> list[Finding]:
+    """Leave out `DEF001` when a more specific rule reports the same line."""
+    parse_errors = [f for f in findings if f.code == PARSE_ERROR]
+    if not parse_errors:
+        return findings
+    lines = {doc.lines.line_of(f.span.start) for f in findings if f.code in EXPLAINS_PARSE_ERROR}
+    return [
+        f for f in findings if f.code != PARSE_ERROR or doc.lines.line_of(f.span.start) not in lines
+    ]
+
+
+def _name(finding: Finding) -> str:
+    if finding.name:
+        return finding.name
+    rule_ = get_rule(finding.code)
+    return rule_.meta.name if rule_ else ""
+
+
+def _default_enabled(code: str) -> bool:
+    rule_ = get_rule(code)
+    return rule_.meta.default_enabled if rule_ else True
+
+
+def _decorate(finding: Finding, config: LintConfig) -> Finding:
+    rule_ = get_rule(finding.code)
+    severity = finding.severity
+    name = finding.name
+    if rule_ is not None:
+        severity = rule_.meta.severity
+        name = rule_.meta.name
+    override = config.severity_for(finding.code)
+    if override is not None:
+        severity = override
+    if severity is finding.severity and name == finding.name:
+        return finding
+    return dataclasses.replace(finding, severity=severity, name=name)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, int, int, str]] = set()
+    out: list[Finding] = []
+    for f in findings:
+        key = (f.code, f.span.start, f.span.end, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def _unused(
+    suppressions: list[Suppression], selection: Selection, shellcheck_ran: bool
+) -> list[Finding]:
+    out: list[Finding] = []
+    for sup in suppressions:
+        if not sup.codes:
+            if not sup.used:
+                out.append(
+                    Finding(
+                        UNUSED_SUPPRESSION,
+                        "unused suppression: nothing to ignore here",
+                        sup.span,
+                        fix=Fix("remove the comment", (Edit(sup.line_span, ""),)),
+                    )
+                )
+            continue
+        unused = []
+        for code in sup.codes:
+            if code in sup.used:
+                continue
+            rule_ = get_rule(code)
+            if code.startswith("SC"):
+                if not shellcheck_ran:
+                    continue  # ShellCheck did not run: we cannot tell
+            elif rule_ is None:
+                unused.append(code)
+                continue
+            if rule_ is not None and not selection.enabled(
+                code, rule_.meta.name, default_enabled=rule_.meta.default_enabled
+            ):
+                continue
+            unused.append(code)
+        if not unused:
+            continue
+        kept = [c for c in sup.codes if c not in unused]
+        if kept:
+            kind = "ignore-file" if sup.file_level else "ignore"
+            new = f"# defcheck: {kind}[{', '.join(kept)}]"
+            edit = Edit(sup.span, new)
+        else:
+            edit = Edit(sup.line_span, "")
+        label = ", ".join(unused)
+        unknown = [c for c in unused if not c.startswith("SC") and get_rule(c) is None]
+        what = "unknown rule code" if unknown == unused else "unused suppression"
+        out.append(
+            Finding(
+                UNUSED_SUPPRESSION,
+                f"{what}: {label}",
+                sup.span,
+                fix=Fix(f"remove {label} from the comment", (edit,)),
+            )
+        )
+    return out
+
+
+# -- files ------------------------------------------------------------------------------
+
+
+def lint_paths(
+    paths: Sequence[str | Path],
+    *,
+    config: LintConfig | None = None,
+    shellcheck: bool = True,
+) -> list[FileResult]:
+    """Lint files and directories (definition files found inside, see `discover`).
+
+    Each file uses `config` if given, else the nearest configuration file above it.
+    Unreadable files give a `FileResult` with `error` set; `ConfigError` propagates.
+    """
+    from defcheck.fileio import read_source
+    from defcheck.lint.discover import discover
+
+    results: list[FileResult | None] = []
+    items: list[tuple[Document, str | None, LintConfig]] = []
+    slots: list[int] = []
+    for file in discover(paths):
+        cfg = config if config is not None else load_config(start=file)
+        try:
+            text = read_source(file)
+        except SourceError as exc:
+            results.append(FileResult(str(file), None, error=exc, config=cfg))
+            continue
+        slots.append(len(results))
+        results.append(FileResult(str(file), text, config=cfg))
+        items.append((parse(text), str(file), cfg))
+    linted = lint_documents(items, shellcheck=shellcheck)
+    for slot, findings in zip(slots, linted, strict=True):
+        res = results[slot]
+        assert res is not None
+        results[slot] = dataclasses.replace(res, findings=tuple(findings))
+    return [r for r in results if r is not None]
+
+
+def failing(findings: Iterable[Finding], threshold: Severity) -> bool:
+    """True if any finding is at or above `threshold`."""
+    return any(f.severity.rank >= threshold.rank for f in findings)

