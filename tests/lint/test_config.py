@@ -85,3 +85,13 @@ def test_invalid_config_messages(tmp_path: Path, text: str, message: str) -> Non
 def test_missing_explicit_config(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such file"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_format_table_shares_the_config_file(tmp_path: Path) -> None:
+    """`[tool.defcheck.format]` belongs to the formatter; the linter accepts and ignores it."""
+    write(
+        tmp_path / "pyproject.toml",
+        '[tool.defcheck]\nignore = ["DEF411"]\n[tool.defcheck.format]\nindent = 2\n',
+    )
+    cfg = load_config(start=tmp_path / "a.def")
+    assert cfg.ignore == ("DEF411",)

@@ -54,6 +54,7 @@ _KNOWN_KEYS = frozenset(
         "trusted-namespaces",
         "library-url",
         "options",
+        "format",  # [tool.defcheck.format]: validated by defcheck.format.config
     }
 )
 _SEVERITIES = ", ".join(s.value for s in Severity)
