@@ -59,8 +59,20 @@ def _time(cmd: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def compile_bytecode() -> None:
+    """Write the `.pyc` files a `pip install` writes, so cold runs do not compile sources.
+
+    Without them (e.g. under `PYTHONDONTWRITEBYTECODE=1`, or in a fresh checkout) every
+    cold start compiles every module it imports, which measures the compiler, not defcheck.
+    """
+    import compileall
+
+    compileall.compile_dir(str(REPO / "src" / "defcheck"), quiet=1)
+
+
 def cold_ratio(example: Path, dockerfile: Path, runs: int) -> tuple[float, float]:
     """(median defcheck seconds, median hadolint seconds), interleaved runs."""
+    compile_bytecode()
     defcheck = [str(BIN / "defcheck"), "lint", str(example)]
     hadolint = [str(BIN / "hadolint"), "--no-color", str(dockerfile)]
     _time(defcheck)

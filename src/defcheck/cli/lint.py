@@ -6,12 +6,11 @@ fixes to apply), 2 error (unreadable file, invalid configuration, bad usage).
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO, cast
 
 from defcheck.errors import ConfigError, SourceError
 from defcheck.lint.config import LintConfig, clear_cache, load_config
@@ -19,10 +18,46 @@ from defcheck.lint.engine import FileResult, failing, lint_documents
 from defcheck.lint.model import Severity
 from defcheck.syntax import Document, parse
 
+if TYPE_CHECKING:
+    import argparse
+
 OUTPUT_FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
+
+#: The value of every option when it is not given (shared by the parser and the fast path).
+_DEFAULTS: dict[str, object] = {
+    "format": "text",
+    "fix": False,
+    "unsafe_fixes": False,
+    "diff": False,
+    "select": None,
+    "extend_select": None,
+    "ignore": None,
+    "config": None,
+    "stdin_filename": None,
+    "no_shellcheck": False,
+    "fail_on": None,
+    "output": None,
+}
+
+
+def _parse_args(argv: list[str]) -> argparse.Namespace:
+    """The parsed command line.
+
+    `defcheck lint FILE...` without options (what pre-commit and editors run) skips
+    argparse: importing and building it (with the shutil, gettext and locale it pulls
+    in) costs more than linting a typical file. Anything starting with `-` goes through
+    argparse, so errors, `--help` and `-` behave exactly as before.
+    """
+    if not any(arg.startswith("-") for arg in argv):
+        from types import SimpleNamespace
+
+        return cast("argparse.Namespace", SimpleNamespace(paths=list(argv), **_DEFAULTS))
+    return _parser().parse_args(argv)
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse
+
     p = argparse.ArgumentParser(
         prog="defcheck lint",
         description="Lint Apptainer/Singularity definition files.",
@@ -46,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 1 on findings at or above this severity (default: config, else info)",
     )
     p.add_argument("--output", metavar="FILE", help="write the report to FILE")
+    p.set_defaults(**_DEFAULTS)
     return p
 
 
@@ -77,7 +113,7 @@ def _read_error(path: str, exc: SourceError) -> str:
 
 def run(argv: list[str]) -> int:
     """`defcheck lint PATH...`"""
-    args = _parser().parse_args(argv)
+    args = _parse_args(argv)
     clear_cache()
     paths = args.paths or ["."]
     shellcheck = not args.no_shellcheck
@@ -232,6 +268,8 @@ def _use_color(stream: TextIO) -> bool:
 
 def run_rule(argv: list[str]) -> int:
     """`defcheck rule CODE`: print a rule's documentation."""
+    import argparse
+
     p = argparse.ArgumentParser(prog="defcheck rule", description="Explain a lint rule.")
     p.add_argument("code", help="rule code (DEF401), name (unknown-section) or SC code")
     p.add_argument("--format", choices=("text", "json"), default="text")
@@ -273,6 +311,8 @@ def run_rule(argv: list[str]) -> int:
 
 def run_rules(argv: list[str]) -> int:
     """`defcheck rules`: list every rule."""
+    import argparse
+
     p = argparse.ArgumentParser(prog="defcheck rules", description="List the lint rules.")
     p.add_argument("--format", choices=("text", "json"), default="text")
     args = p.parse_args(argv)

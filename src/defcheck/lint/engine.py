@@ -35,10 +35,9 @@ from defcheck.lint.registry import Rule, all_rules, get_rule
 from defcheck.lint.selection import Selection
 from defcheck.lint.suppress import Suppression, apply_suppressions, find_suppressions
 from defcheck.syntax import Document, Edit, Span, parse
+from defcheck.syntax.record import mutable_record
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-
     from defcheck.shell.shellcheck import ShellCheckFinding, ShellCheckRequest
 
 PARSE_ERROR = "DEF001"
@@ -65,7 +64,7 @@ class FileResult:
     config: LintConfig | None = None
 
 
-@dataclass
+@mutable_record  # not @dataclass: each dataclass costs ~1 ms of start-up
 class _Job:
     doc: Document
     path: str | None
@@ -131,10 +130,39 @@ def lint_documents(
     pending = _start_shellcheck(jobs)
     rules = all_rules()
     for job in jobs:
-        job.findings = _run_rules(job.doc, job.path, job.config, job.selection, rules)
+        with _NoCyclicGC():
+            job.findings = _run_rules(job.doc, job.path, job.config, job.selection, rules)
     if pending is not None:
         _collect_shellcheck(jobs, pending)
-    return [_finish(job) for job in jobs]
+    out: list[list[Finding]] = []
+    for job in jobs:
+        with _NoCyclicGC():
+            out.append(_finish(job))
+    return out
+
+
+class _NoCyclicGC:
+    """Pause the cyclic garbage collector while one document is linted.
+
+    Linting a big file makes tens of thousands of small objects and almost no cyclic
+    garbage; meanwhile the collector would walk every live object (in the language server,
+    the whole server) again and again. Reference counting still frees everything at once;
+    cycles are collected once the collector runs again.
+    """
+
+    __slots__ = ("_was_enabled",)
+
+    def __enter__(self) -> None:
+        import gc
+
+        self._was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._was_enabled:
+            import gc
+
+            gc.enable()
 
 
 def _any_sc_enabled(selection: Selection) -> bool:
@@ -185,24 +213,44 @@ def _shell_requests(doc: Document) -> list[tuple[int, ShellCheckRequest]]:
     return [(i, req) for i, (_, req) in enumerate(shellcheck_requests(doc))]
 
 
-def _start_shellcheck(jobs: list[_Job]) -> Future[list[tuple[ShellCheckFinding, ...]]] | None:
-    """Submit every job's ShellCheck requests to a background thread."""
+class _Pending:
+    """ShellCheck running in a background thread (a plain thread: importing
+    concurrent.futures costs more start-up time than ShellCheck needs to start)."""
+
+    def __init__(self, requests: list[ShellCheckRequest]) -> None:
+        import threading
+
+        self._requests = requests
+        self._value: list[tuple[ShellCheckFinding, ...]] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="defcheck-shellcheck", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            from defcheck.shell.shellcheck import check_bodies
+
+            self._value = check_bodies(self._requests)
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+
+    def result(self) -> list[tuple[ShellCheckFinding, ...]]:
+        """Wait for ShellCheck; raise what it raised."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def _start_shellcheck(jobs: list[_Job]) -> _Pending | None:
+    """Start every job's ShellCheck requests in a background thread."""
     requests = [req for job in jobs for _, req in job.shell]
     if not requests:
         return None
-    from concurrent.futures import ThreadPoolExecutor
-
-    from defcheck.shell.shellcheck import check_bodies
-
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="defcheck-shellcheck")
-    future = pool.submit(check_bodies, requests)
-    pool.shutdown(wait=False)
-    return future
+    return _Pending(requests)
 
 
-def _collect_shellcheck(
-    jobs: list[_Job], pending: Future[list[tuple[ShellCheckFinding, ...]]]
-) -> None:
+def _collect_shellcheck(jobs: list[_Job], pending: _Pending) -> None:
     """Wait for ShellCheck and add its findings (or DEF004 if it could not run)."""
     try:
         results = pending.result()
@@ -251,7 +299,8 @@ def _finish(job: _Job) -> list[Finding]:
         findings = apply_suppressions(findings, suppressions, line_of)
         if selection.enabled(UNUSED_SUPPRESSION, "unused-suppression"):
             findings.extend(_unused(suppressions, selection, job.shell != []))
-    out = [_decorate(f, config) for f in _drop_explained(findings, doc)]
+    looks: dict[str, tuple[Severity | None, str | None]] = {}
+    out = [_decorate(f, config, looks) for f in _drop_explained(findings, doc)]
     out.sort(key=lambda f: (f.span.start, f.span.end, f.code))
     return _dedupe(out)
 
@@ -285,19 +334,52 @@ def _default_enabled(code: str) -> bool:
     return rule_.meta.default_enabled if rule_ else True
 
 
-def _decorate(finding: Finding, config: LintConfig) -> Finding:
-    rule_ = get_rule(finding.code)
-    severity = finding.severity
-    name = finding.name
-    if rule_ is not None:
-        severity = rule_.meta.severity
-        name = rule_.meta.name
-    override = config.severity_for(finding.code)
-    if override is not None:
-        severity = override
+def _decorate(
+    finding: Finding,
+    config: LintConfig,
+    looks: dict[str, tuple[Severity | None, str | None]] | None = None,
+) -> Finding:
+    """The finding with its rule's name and its (configured) severity.
+
+    `looks` caches, per code, the severity and name to set (`None`: keep the finding's).
+    """
+    code = finding.code
+    look = looks.get(code) if looks is not None else None
+    if look is None:
+        rule_ = get_rule(code)
+        fixed_sev = rule_.meta.severity if rule_ is not None else None
+        fixed_name = rule_.meta.name if rule_ is not None else None
+        override = config.severity_for(code)
+        look = (override if override is not None else fixed_sev, fixed_name)
+        if looks is not None:
+            looks[code] = look
+    severity = finding.severity if look[0] is None else look[0]
+    name = finding.name if look[1] is None else look[1]
     if severity is finding.severity and name == finding.name:
         return finding
+    return _with(finding, severity, name)
+
+
+def _with(finding: Finding, severity: Severity, name: str) -> Finding:
+    """`dataclasses.replace(finding, severity=..., name=...)`, without its overhead
+    (the language server decorates thousands of findings per keystroke)."""
+    if _PLAIN_FINDING:
+        new = object.__new__(Finding)
+        new.__dict__.update(finding.__dict__)
+        new.__dict__["severity"] = severity
+        new.__dict__["name"] = name
+        return new
     return dataclasses.replace(finding, severity=severity, name=name)
+
+
+#: Finding is a plain frozen dataclass (no `__post_init__`, no slots): copying its
+#: `__dict__` is what `dataclasses.replace` would do.
+_PLAIN_FINDING = (
+    type(Finding) is type
+    and not hasattr(Finding, "__post_init__")
+    and not hasattr(Finding, "__slots__")
+    and all(f.init for f in dataclasses.fields(Finding))
+)
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

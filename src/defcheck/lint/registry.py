@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from defcheck.lint.context import RuleContext
 from defcheck.lint.model import Applicability, Finding, RuleMeta, Severity
+from defcheck.syntax.record import record
 
 RuleFn = Callable[[RuleContext], Iterator[Finding]]
 
 
-@dataclass(frozen=True)
+@record  # not @dataclass: each dataclass costs ~1 ms of start-up
 class Rule:
     """A registered rule: its metadata and its check function."""
 
@@ -31,7 +31,48 @@ class Rule:
     check: RuleFn
 
 
-_RULES: dict[str, Rule] = {}
+class _Registry(dict[str, Rule]):
+    """Rules by code. Every change drops the sorted list and the name index that
+    `all_rules()`/`get_rule()` keep (the engine asks for rules once per finding)."""
+
+    def __setitem__(self, key: str, value: Rule) -> None:
+        super().__setitem__(key, value)
+        _invalidate()
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        _invalidate()
+
+    def pop(self, key: str, *default: Rule) -> Rule:  # type: ignore[override]
+        _invalidate()
+        return super().pop(key, *default)
+
+    def popitem(self) -> tuple[str, Rule]:
+        _invalidate()
+        return super().popitem()
+
+    def clear(self) -> None:
+        super().clear()
+        _invalidate()
+
+    def update(self, *args: object, **kwargs: Rule) -> None:  # type: ignore[override]
+        super().update(*args, **kwargs)  # type: ignore[arg-type]
+        _invalidate()
+
+    def setdefault(self, key: str, default: Rule) -> Rule:  # type: ignore[override]
+        _invalidate()
+        return super().setdefault(key, default)
+
+
+_RULES: dict[str, Rule] = _Registry()
+_SORTED: list[Rule] | None = None
+_BY_NAME: dict[str, Rule] = {}
+_LOADED = False
+
+
+def _invalidate() -> None:
+    global _SORTED
+    _SORTED = None
 
 
 def rule(
@@ -69,17 +110,29 @@ def rule(
 
 def all_rules() -> list[Rule]:
     """Every registered rule, sorted by code (importing the rule modules first)."""
-    from defcheck.lint import rules as _rules  # noqa: F401  (registers the families)
+    return list(_sorted_rules())
 
-    return [_RULES[c] for c in sorted(_RULES)]
+
+def _sorted_rules() -> list[Rule]:
+    global _SORTED, _LOADED, _BY_NAME
+    if not _LOADED:
+        from defcheck.lint import rules as _rules  # noqa: F401  (registers the families)
+
+        _LOADED = True
+    found = _SORTED
+    if found is None:
+        found = [_RULES[c] for c in sorted(_RULES)]
+        by_name: dict[str, Rule] = {}
+        for r in _RULES.values():
+            by_name.setdefault(r.meta.name, r)
+        _SORTED, _BY_NAME = found, by_name
+    return found
 
 
 def get_rule(code: str) -> Rule | None:
     """A rule by code or name."""
-    all_rules()
-    if code in _RULES:
-        return _RULES[code]
-    for r in _RULES.values():
-        if r.meta.name == code:
-            return r
-    return None
+    _sorted_rules()
+    found = _RULES.get(code)
+    if found is not None:
+        return found
+    return _BY_NAME.get(code)

@@ -10,35 +10,85 @@ Findings are plain values; the linter wraps them into its own types.
 
 from __future__ import annotations
 
-from defcheck.shell.interpreter import (
-    SCRIPT_SECTIONS,
-    Dialect,
-    Interpreter,
-    dialect_of_command,
-    section_interpreter,
-)
-from defcheck.shell.shellcheck import (
-    ShellCheckError,
-    ShellCheckFinding,
-    ShellCheckNotFound,
-    ShellCheckRequest,
-    check_bodies,
-    check_body,
-    find_shellcheck,
-)
-from defcheck.shell.tree import (
-    Command,
-    Continuation,
-    Heredoc,
-    MultilineString,
-    Pipeline,
-    ShellBody,
-    ShellSyntaxError,
-    Word,
-    parse_shell,
-    protected_lines,
-    strip_wrappers,
-)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from defcheck.shell.interpreter import (
+        SCRIPT_SECTIONS,
+        Dialect,
+        Interpreter,
+        dialect_of_command,
+        section_interpreter,
+    )
+    from defcheck.shell.shellcheck import (
+        ShellCheckError,
+        ShellCheckFinding,
+        ShellCheckNotFound,
+        ShellCheckRequest,
+        check_bodies,
+        check_body,
+        find_shellcheck,
+    )
+    from defcheck.shell.tree import (
+        Command,
+        Continuation,
+        Heredoc,
+        MultilineString,
+        Pipeline,
+        ShellBody,
+        ShellSyntaxError,
+        Word,
+        parse_shell,
+        protected_lines,
+        strip_wrappers,
+    )
+
+#: Where each public name lives: the submodules are imported on first use, so that
+#: importing `defcheck.shell.interpreter` does not load tree-sitter or subprocess.
+_HOMES = {
+    "interpreter": (
+        "SCRIPT_SECTIONS",
+        "Dialect",
+        "Interpreter",
+        "dialect_of_command",
+        "section_interpreter",
+    ),
+    "shellcheck": (
+        "ShellCheckError",
+        "ShellCheckFinding",
+        "ShellCheckNotFound",
+        "ShellCheckRequest",
+        "check_bodies",
+        "check_body",
+        "find_shellcheck",
+    ),
+    "tree": (
+        "Command",
+        "Continuation",
+        "Heredoc",
+        "MultilineString",
+        "Pipeline",
+        "ShellBody",
+        "ShellSyntaxError",
+        "Word",
+        "parse_shell",
+        "protected_lines",
+        "strip_wrappers",
+    ),
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
+
+
+def __getattr__(name: str) -> object:
+    module = _HOME_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "SCRIPT_SECTIONS",

@@ -23,8 +23,9 @@ False
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
 from enum import Enum
+
+from defcheck.syntax.record import record
 
 
 class Dialect(str, Enum):
@@ -76,7 +77,7 @@ _SHELLS: dict[str, Dialect] = {
 _UNSUPPORTED_SHELLS = frozenset({"zsh", "fish", "csh", "tcsh", "rc", "elvish", "nu", "xonsh"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Interpreter:
     """How Apptainer runs one section body.
 

@@ -20,6 +20,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from defcheck.syntax.record import record
+
 # Context kinds of the scanner stack.
 _TOP, _DQ, _SQ, _ANSI, _BQ, _SUB, _ARITH, _PARAM = range(8)
 _QUOTES = frozenset({_DQ, _SQ, _ANSI})
@@ -40,7 +42,7 @@ _WORD_END = frozenset(" \t\n;&|()<>")
 _TRAILING_BACKSLASH = re.compile(r"\\[ \t]+$", re.MULTILINE)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HeredocRange:
     """One here-document, in offsets of the scanned text.
 
@@ -59,7 +61,7 @@ class HeredocRange:
     last_line: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StringRange:
     """A quoted string that spans lines: `kind` is `"`, `'` or `$'`."""
 
@@ -70,7 +72,7 @@ class StringRange:
     last_line: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ContinuationMark:
     """A backslash-newline outside single quotes.
 

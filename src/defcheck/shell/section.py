@@ -14,13 +14,16 @@ of one section depends on its siblings; these helpers take that into account.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from defcheck.shell.interpreter import SCRIPT_SECTIONS, Interpreter, section_interpreter
 from defcheck.shell.shellcheck import ShellCheckRequest
-from defcheck.shell.tree import ShellBody, parse_shell
 from defcheck.syntax.document import Document
+from defcheck.syntax.record import record
 from defcheck.syntax.views import Section
+
+if TYPE_CHECKING:
+    from defcheck.shell.tree import ShellBody
 
 #: ShellCheck codes that are noise for a section kind (checked in `shellcheck_requests`).
 #: `%environment` is sourced into the container environment, so assignments that look
@@ -31,7 +34,7 @@ DEFAULT_EXCLUDES: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SectionShell:
     """A script section with its interpreter and, when it is shell, its parse."""
 
@@ -56,6 +59,8 @@ def analyse_section(doc: Document, section: Section) -> SectionShell:
     interpreter = section_shell_interpreter(doc, section)
     if section.kind not in SCRIPT_SECTIONS or not interpreter.is_shell:
         return SectionShell(section, interpreter, None)
+    from defcheck.shell.tree import parse_shell  # tree-sitter: only when a body is parsed
+
     body = parse_shell(section.body, base=section.body_span.start)
     return SectionShell(section, interpreter, body)
 

@@ -17,22 +17,19 @@ body that starts mid-file is placed with its `base` offset.
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# json, shutil, subprocess, tempfile and concurrent.futures are imported where they are
+# used: this module is on `defcheck lint`'s start-up path (ShellCheckRequest).
 from defcheck.errors import DefcheckError
 from defcheck.shell.interpreter import Dialect
 from defcheck.shell.text import PreparedBody
 from defcheck.syntax.edits import Edit
+from defcheck.syntax.record import record
 from defcheck.syntax.span import Span
 
 #: ShellCheck's levels, most severe first.
@@ -56,7 +53,7 @@ class ShellCheckNotFound(ShellCheckError):
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ShellCheckRequest:
     """One body to check.
 
@@ -72,7 +69,7 @@ class ShellCheckRequest:
     placeholders: bool = True
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ShellCheckFinding:
     """One ShellCheck comment, located in the definition file.
 
@@ -98,12 +95,16 @@ def find_shellcheck() -> Path | None:
         candidate = Path(sys.executable).parent / name
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return candidate
+    import shutil
+
     found = shutil.which("shellcheck")
     return Path(found) if found else None
 
 
 def shellcheck_version(binary: str | Path | None = None) -> str:
     """The version ShellCheck reports, e.g. `0.11.0`."""
+    import subprocess
+
     exe = _binary(binary)
     result = subprocess.run(
         [str(exe), "--version"], capture_output=True, text=True, timeout=30, check=False
@@ -153,20 +154,25 @@ def check_bodies(
     }
     workers = max(1, workers or os.cpu_count() or 1)
     batches = _batches(requests, todo, workers, batch_size)
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="defcheck-sc-") as tmp:
         for batch in batches:
             for i in batch.indexes:
-                (Path(tmp) / f"{i}.sh").write_bytes(_file_bytes(prepared[i].text))
+                with open(os.path.join(tmp, f"{i}.sh"), "wb") as fh:
+                    fh.write(_file_bytes(prepared[i].text))
         if len(batches) == 1:
             outputs = [_run_batch(exe, tmp, batches[0], timeout)]
         else:
-            with ThreadPoolExecutor(max_workers=min(workers, len(batches))) as pool:
-                outputs = list(pool.map(lambda b: _run_batch(exe, tmp, b, timeout), batches))
+            outputs = _run_batches(exe, tmp, batches, timeout, min(workers, len(batches)))
     lines: dict[int, _Lines] = {}
+    excluded = {i: frozenset(_normalise_codes(requests[i].exclude)) for i in todo}
     for comments in outputs:
         per_file: dict[int, list[ShellCheckFinding]] = {}
         for comment in comments:
             index = int(str(comment.get("file", "")).removesuffix(".sh"))
+            if excluded[index] and str(comment.get("code", 0)) in excluded[index]:
+                continue  # excluded for this body, not for its whole batch
             if index not in lines:
                 lines[index] = _Lines(prepared[index].text)
             finding = _finding(comment, prepared[index], lines[index])
@@ -179,7 +185,7 @@ def check_bodies(
 # -- batches -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record  # not @dataclass: each dataclass costs ~1 ms of start-up
 class _Batch:
     dialect: Dialect
     exclude: tuple[str, ...]
@@ -189,13 +195,18 @@ class _Batch:
 def _batches(
     requests: Sequence[ShellCheckRequest], todo: list[int], workers: int, batch_size: int
 ) -> list[_Batch]:
-    """Group by ShellCheck options, then split each group into balanced batches."""
-    groups: dict[tuple[Dialect, tuple[str, ...]], list[int]] = {}
+    """Group by dialect, then split each group into balanced batches.
+
+    Bodies with different `exclude` codes share a process (`--exclude` is only a filter
+    on ShellCheck's output): the batch excludes the codes all its bodies exclude and
+    `check_bodies` drops the others per body. One process instead of one per option set
+    matters for start-up time (`%environment` excludes SC2034, `%post` does not).
+    """
+    groups: dict[Dialect, list[int]] = {}
     for i in todo:
-        key = (requests[i].dialect, _normalise_codes(requests[i].exclude))
-        groups.setdefault(key, []).append(i)
+        groups.setdefault(requests[i].dialect, []).append(i)
     batches: list[tuple[int, _Batch]] = []
-    for (dialect, exclude), indexes in groups.items():
+    for dialect, indexes in groups.items():
         total = sum(len(requests[i].text) for i in indexes)
         # Several batches per worker let the pool balance uneven ShellCheck run times
         # (cost is not linear in size); tiny inputs go in one process (start-up dominates).
@@ -208,12 +219,59 @@ def _batches(
             bins[k].append(i)
             sizes[k] += len(requests[i].text)
         batches.extend(
-            (size, _Batch(dialect, exclude, tuple(sorted(b))))
+            (size, _Batch(dialect, _shared_codes(requests, b), tuple(sorted(b))))
             for size, b in zip(sizes, bins, strict=True)
             if b
         )
     # Largest first, so the longest ShellCheck runs start early.
     return [batch for _, batch in sorted(batches, key=lambda item: -item[0])]
+
+
+def _shared_codes(requests: Sequence[ShellCheckRequest], indexes: list[int]) -> tuple[str, ...]:
+    """The (normalised) codes every request of a batch excludes."""
+    shared: set[str] | None = None
+    for i in indexes:
+        codes = set(_normalise_codes(requests[i].exclude))
+        shared = codes if shared is None else shared & codes
+    return tuple(sorted(shared or ()))
+
+
+def _run_batches(
+    exe: Path, tmp: str, batches: list[_Batch], timeout: float, workers: int
+) -> list[list[dict[str, Any]]]:
+    """`_run_batch` on every batch with `workers` threads; results in batch order.
+
+    Like `ThreadPoolExecutor.map` (not used: concurrent.futures costs start-up time),
+    the first failing batch in order raises its error once all have finished.
+    """
+    import threading
+
+    outcomes: list[list[dict[str, Any]] | BaseException | None] = [None] * len(batches)
+    pending = iter(range(len(batches)))
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with lock:
+                k = next(pending, None)
+            if k is None:
+                return
+            try:
+                outcomes[k] = _run_batch(exe, tmp, batches[k], timeout)
+            except BaseException as exc:  # re-raised in the caller's thread below
+                outcomes[k] = exc
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    out: list[list[dict[str, Any]]] = []
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+        out.append(outcome or [])
+    return out
 
 
 def _normalise_codes(codes: Iterable[str]) -> tuple[str, ...]:
@@ -226,6 +284,9 @@ def _run_batch(exe: Path, tmp: str, batch: _Batch, timeout: float) -> list[dict[
     if batch.exclude:
         args.append("--exclude=" + ",".join(f"SC{c}" for c in batch.exclude))
     args.extend(f"{i}.sh" for i in batch.indexes)
+    import json
+    import subprocess
+
     env = {k: v for k, v in os.environ.items() if k != "SHELLCHECK_OPTS"}
     try:
         result = subprocess.run(

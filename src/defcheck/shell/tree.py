@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from defcheck.shell.layout import RawLayout, scan_layout
 from defcheck.shell.text import ByteColumns, PreparedBody, encode, tree_sitter_text
+from defcheck.syntax.record import record
 from defcheck.syntax.span import Span
 
 if TYPE_CHECKING:
@@ -38,6 +39,10 @@ if TYPE_CHECKING:
 
 _STRING_NODES = "[(string) (raw_string) (ansi_c_string) (translated_string)] @s"
 _QUERY = "(command) @command (pipeline) @pipeline"
+#: The node types of the two queries, for `_find_nodes`.
+_STRING_TYPES = frozenset({"string", "raw_string", "ansi_c_string", "translated_string"})
+_STRUCTURE_TYPES = frozenset({"command", "pipeline"})
+_WALK_LIMIT = 20_000  # characters of a body walked in Python rather than queried
 _EXPANSIONS = frozenset(
     {"simple_expansion", "expansion", "command_substitution", "arithmetic_expansion"}
 )
@@ -48,7 +53,7 @@ _DQ_ESCAPE = re.compile(r"\\([\\\"$`\n])")
 _local = threading.local()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Word:
     """One word of a command, as written.
 
@@ -61,7 +66,7 @@ class Word:
     value: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Command:
     """A simple command: `VAR=x name arg...` (redirections are not arguments)."""
 
@@ -70,6 +75,8 @@ class Command:
     assignments: tuple[Word, ...]
     span: Span
     line: int
+    # `effective_argv()` and `run_name` are memoised in the instance `__dict__` (not
+    # fields: no effect on `==`, hash or repr); rules ask for them many times.
 
     @property
     def argv(self) -> tuple[Word, ...]:
@@ -84,10 +91,25 @@ class Command:
         ...  .effective_argv()]
         ['apt-get', '-y', 'x']
         """
-        return strip_wrappers(self.argv)
+        memo = self.__dict__
+        found: tuple[Word, ...] | None = memo.get("_effective")
+        if found is None:
+            found = memo["_effective"] = strip_wrappers(self.argv)
+        return found
+
+    @property
+    def run_name(self) -> str:
+        """The base name of the command actually run (`sudo /usr/bin/curl` -> `curl`)."""
+        memo = self.__dict__
+        name: str | None = memo.get("_run_name")
+        if name is None:
+            argv = self.effective_argv()
+            name = (argv[0].value or argv[0].text).rsplit("/", 1)[-1] if argv else ""
+            memo["_run_name"] = name
+        return name
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Pipeline:
     """`a | b | c`; a stage that is not a simple command (a subshell, a loop) is `None`."""
 
@@ -96,7 +118,7 @@ class Pipeline:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Heredoc:
     """A here-document. `body` covers the body lines with their line ends; `terminator` is
     the delimiter line (without its line end), `None` if the heredoc runs to the end of the
@@ -112,7 +134,7 @@ class Heredoc:
     last_line: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MultilineString:
     """A quoted string (`"`, `'` or `$'`) spanning lines."""
 
@@ -122,7 +144,7 @@ class MultilineString:
     last_line: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Continuation:
     """A backslash-newline: `line` (0-based) continues the previous line.
 
@@ -136,7 +158,7 @@ class Continuation:
     in_string: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ShellSyntaxError:
     """Where tree-sitter-bash could not parse (`missing` for an expected token)."""
 
@@ -280,9 +302,33 @@ def _parser() -> Parser:
     return parser
 
 
-@lru_cache(maxsize=512)
 def _parse_cached(body: str, base: int, placeholders: bool) -> ShellBody:
+    # Big bodies get a small cache of their own: the language server makes a new one per
+    # keystroke, and 512 parsed 5,000-line bodies would hold (and make the garbage
+    # collector walk) hundreds of megabytes.
+    if len(body) > _BIG_BODY:
+        return _parse_big(body, base, placeholders)
+    return _parse_small(body, base, placeholders)
+
+
+_BIG_BODY = 50_000  # characters
+
+
+@lru_cache(maxsize=512)
+def _parse_small(body: str, base: int, placeholders: bool) -> ShellBody:
+    return _build(body, base, placeholders)
+
+
+@lru_cache(maxsize=4)
+def _parse_big(body: str, base: int, placeholders: bool) -> ShellBody:
+    return _build(body, base, placeholders)
+
+
+def _build(body: str, base: int, placeholders: bool) -> ShellBody:
     return _Builder(PreparedBody.prepare(body, base=base, placeholders=placeholders)).build()
+
+
+_parse_cached.__wrapped__ = _build  # type: ignore[attr-defined]  # uncached, as before
 
 
 class _Builder:
@@ -312,7 +358,12 @@ class _Builder:
         errors = self._errors(root)
         leading = set(self.layout.leading)
         trailing = set(self.layout.trailing)
-        strings: list[Node] = tree_sitter.QueryCursor(_strings_query()).captures(root).get("s", [])
+        strings: list[Node]
+        if self._use_queries():
+            strings = tree_sitter.QueryCursor(_strings_query()).captures(root).get("s", [])
+        else:
+            found = _find_nodes(root, _STRING_TYPES)
+            strings = [node for kind in _STRING_TYPES for node in found.get(kind, [])]
         for node in strings:
             first, last = node.start_point.row, node.end_point.row
             if last > first:
@@ -344,15 +395,27 @@ class _Builder:
         """Commands and pipelines (computed once, on demand, by `ShellBody`)."""
         with self.lock:  # the language server may ask from several threads
             if self.result is None:
-                self.result = self._structure()
+                # Tens of thousands of small objects and no garbage: keep the cyclic
+                # collector from walking the heap again and again meanwhile.
+                import gc
+
+                was_enabled = gc.isenabled()
+                gc.disable()
+                try:
+                    self.result = self._structure()
+                finally:
+                    if was_enabled:
+                        gc.enable()
             return self.result
 
     def _structure(self) -> tuple[tuple[Command, ...], tuple[Pipeline, ...]]:
         import tree_sitter
 
-        captures: dict[str, list[Node]] = tree_sitter.QueryCursor(_query()).captures(
-            self.tree.root_node
-        )
+        captures: dict[str, list[Node]]
+        if self._use_queries():
+            captures = tree_sitter.QueryCursor(_query()).captures(self.tree.root_node)
+        else:
+            captures = _find_nodes(self.tree.root_node, _STRUCTURE_TYPES)
         commands: dict[tuple[int, int], Command] = {}
         all_commands: list[Command] = []
         for node in sorted(captures.get("command", []), key=_start):
@@ -369,17 +432,32 @@ class _Builder:
         )
         return tuple(all_commands), pipelines
 
+    def _use_queries(self) -> bool:
+        """Tree-sitter queries for big bodies or once compiled; a Python walk otherwise.
+
+        Both find the same nodes. Compiling the two queries costs ~20 ms, more than
+        walking the few hundred nodes of a typical body: the walk keeps `defcheck lint`
+        on one file quick, the queries keep a 5,000-line body in the language server quick.
+        """
+        return len(self.ts_text) > _WALK_LIMIT or _query.cache_info().currsize > 0
+
     # -- positions -----------------------------------------------------------------
 
     def _span(self, start: int, end: int) -> Span:
-        return Span(self.p.absolute(start), self.p.absolute(end))
+        p = self.p
+        if not p._removed:
+            return Span(p.base + start, p.base + end)
+        return Span(p.absolute(start), p.absolute(end))
 
     def _node_span(self, node: Node) -> tuple[int, int]:
         # The parser reads ASCII-only text (see `tree_sitter_text`): bytes are characters.
         return node.start_byte, node.end_byte
 
     def _original(self, start: int, end: int) -> str:
-        return self.p.original[self.p.to_original(start) : self.p.to_original(end)]
+        p = self.p
+        if not p._removed:
+            return p.original[start:end]
+        return p.original[p.to_original(start) : p.to_original(end)]
 
     # -- nodes ---------------------------------------------------------------------
 
@@ -401,8 +479,15 @@ class _Builder:
 
     def _word(self, node: Node) -> Word:
         start, end = self._node_span(node)
+        return self._word_at(node, start, end)
+
+    def _word_at(self, node: Node, start: int, end: int) -> Word:
         text = self._original(start, end)
-        value = None if _PLACEHOLDER.search(text) else _literal(node, text, self._node_text)
+        value = (
+            None
+            if "{{" in text and _PLACEHOLDER.search(text)
+            else _literal(node, text, self._node_text)
+        )
         return Word(text, self._span(start, end), value)
 
     def _node_text(self, node: Node) -> str:
@@ -417,19 +502,23 @@ class _Builder:
         newline between two words (outside any word) splits the command again.
         """
         name_node = node.child_by_field_name("name")
+        name_start = 0 if name_node is None else name_node.start_byte
         assignments: list[Word] = []
         words: list[tuple[Word, int, int]] = []  # word, start, end (prepared offsets)
+        word_at = self._word_at
         for child in node.named_children:
-            if child.type == "variable_assignment" and (
-                name_node is None or child.start_byte < name_node.start_byte
-            ):
-                assignments.append(self._word(child))
+            # Each Node property is a call into tree-sitter: read them once.
+            kind = child.type
+            child_start = child.start_byte
+            before_name = name_node is None or child_start < name_start
+            if kind == "variable_assignment" and before_name:
+                assignments.append(word_at(child, child_start, child.end_byte))
                 continue
-            if name_node is None or child.start_byte < name_node.start_byte:
+            if before_name:
                 continue
-            if child.type not in _SKIP_ARGUMENT:
-                start, end = self._node_span(child)
-                words.append((self._word(child), start, end))
+            if kind not in _SKIP_ARGUMENT:
+                child_end = child.end_byte
+                words.append((word_at(child, child_start, child_end), child_start, child_end))
         start, end = self._node_span(node)
         pieces: list[list[tuple[Word, int, int]]] = [[]]
         for item in words:
@@ -547,6 +636,22 @@ class _Builder:
         )
 
 
+def _find_nodes(root: Node, types: frozenset[str]) -> dict[str, list[Node]]:
+    """Named nodes of `types` by type, in document order (what a query captures)."""
+    found: dict[str, list[Node]] = {}
+    cursor = root.walk()
+    while True:
+        node = cursor.node
+        # A query skips nodes that end at byte 0 (a zero-width MISSING command there).
+        if node is not None and node.type in types and node.is_named and node.end_byte > 0:
+            found.setdefault(node.type, []).append(node)
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return found
+
+
 def _nested_pipeline(node: Node) -> bool:
     """A pipeline tree-sitter nested in another (`a | (b | c <<EOF)`): part of the outer."""
     parent = node.parent
@@ -558,8 +663,10 @@ def _nested_pipeline(node: Node) -> bool:
     )
 
 
-def _start(node: Node) -> int:
-    return int(node.start_byte)
+def _start(node: Node) -> tuple[int, int]:
+    # Outer before inner for nodes that start together, whichever way they were found
+    # (a query's order for such ties depends on its matching state).
+    return int(node.start_byte), -int(node.end_byte)
 
 
 def _literal(node: Node, text: str, text_of: Callable[[Node], str]) -> str | None:
@@ -569,6 +676,8 @@ def _literal(node: Node, text: str, text_of: Callable[[Node], str]) -> str | Non
         child = node.named_children[0]
         return _literal(child, text, text_of)
     if kind in ("word", "number"):
+        if "\\" not in text:
+            return text  # nothing to unescape (most words)
         return _ESCAPE.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), text)
     if kind == "raw_string":
         return text[1:-1]

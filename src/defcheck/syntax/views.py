@@ -243,13 +243,10 @@ class Section:
         """Everything after the section line, verbatim."""
         return self.body_span.slice(self._text)
 
-
-
     @property
     def written(self) -> str:
         """The section name as written, without `%` (e.g. `Post`, `appinstall`)."""
         return self._word[0]
-
 
     @property
     def name_span(self) -> Span:
@@ -415,13 +412,18 @@ class Section:
 
 
 def _lines(text: str, start: int, end: int) -> list[Line]:
+    # `line_content` without building each line's string (bodies can be 5,000 lines).
     out: list[Line] = []
+    append = out.append
+    find = text.find
     pos = start
     while pos < end:
-        nl = text.find("\n", pos, end)
+        nl = find("\n", pos, end)
         stop = end if nl == -1 else nl + 1
-        content = line_content(text, pos, stop)
-        out.append(Line(Span(pos, pos + len(content)), stop))
+        stop_text = stop if nl == -1 else nl
+        if stop_text > pos and text[stop_text - 1] == "\r":
+            stop_text -= 1
+        append(Line(Span(pos, stop_text), stop))
         pos = stop
     return out
 

@@ -3,11 +3,34 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from defcheck.syntax import APP_SECTIONS, STANDARD_SECTIONS, Document, Section, Span
 
 KNOWN_SECTIONS: tuple[str, ...] = tuple(sorted(STANDARD_SECTIONS | APP_SECTIONS))
 _HEREDOC_RE = re.compile(r"<<(-?)[ \t]*(['\"]?)\\?([A-Za-z_][A-Za-z0-9_]*)\2")
+#: Characters quote removal can drop between the characters of a word's value.
+_QUOTING = str.maketrans("", "", "\\'\"\r\n")
+_squeezed: dict[str, str] = {}
+
+
+def may_mention(body: str, needles: Iterable[str]) -> bool:
+    """False when no shell word of `body` can contain any of `needles`.
+
+    Needles must not contain quotes, backslashes or line ends (`"curl"`, `"/proc/"`).
+
+    A word's text is a slice of `body` and its value (`Word.value`) is that text with
+    quotes, backslashes and escaped line ends removed. So with those characters deleted
+    from the whole body, a needle inside any word's text or value is a substring of what
+    is left: rules that only look for certain command names use this to skip the
+    tree-sitter parse of a body that cannot contain them.
+    """
+    squeezed = _squeezed.get(body)
+    if squeezed is None:
+        if len(_squeezed) > 16:  # bodies of the last few documents
+            _squeezed.clear()
+        squeezed = _squeezed[body] = body.translate(_QUOTING)
+    return any(n in squeezed for n in needles)
 
 
 def whole_lines(doc: Document, span: Span) -> Span:

@@ -171,7 +171,7 @@ def kernel_command_in_post(ctx: RuleContext) -> Iterator[Finding]:
     ## Fix safety
     No fix.
     """
-    for ss in shell_sections(ctx, _POST):
+    for ss in shell_sections(ctx, _POST, mentions=_KERNEL):
         for cmd in ss.body.commands:
             name = command_name(cmd)
             if name not in _KERNEL:
@@ -224,7 +224,7 @@ def sudo_in_post(ctx: RuleContext) -> Iterator[Finding]:
     Unsafe: the fix removes a plain `sudo ` prefix (not `sudo -u user ...`). `sudo` resets
     the environment, so a command that relied on that may behave differently.
     """
-    for ss in shell_sections(ctx, _POST):
+    for ss in shell_sections(ctx, _POST, mentions=("sudo",)):
         for cmd in ss.body.commands:
             argv = cmd.argv
             if not argv or (argv[0].value or "") != "sudo":
@@ -290,7 +290,7 @@ def foreign_id_chown_in_post(ctx: RuleContext) -> Iterator[Finding]:
     ## Fix safety
     No fix.
     """
-    for ss in shell_sections(ctx, _POST):
+    for ss in shell_sections(ctx, _POST, mentions=("chown", "chgrp")):
         for cmd in ss.body.commands:
             name = command_name(cmd)
             if name not in ("chown", "chgrp"):
@@ -344,7 +344,7 @@ def setcap_in_post(ctx: RuleContext) -> Iterator[Finding]:
     ## Fix safety
     No fix.
     """
-    for ss in shell_sections(ctx, _POST):
+    for ss in shell_sections(ctx, _POST, mentions=("setcap",)):
         for cmd in ss.body.commands:
             if command_name(cmd) == "setcap":
                 yield ctx.finding(
@@ -395,7 +395,7 @@ def proc_sys_write_in_post(ctx: RuleContext) -> Iterator[Finding]:
     ## Fix safety
     No fix.
     """
-    for ss in shell_sections(ctx, _POST):
+    for ss in shell_sections(ctx, _POST, mentions=("/proc/", "/sys/")):
         skipped: set[int] = set()
         for doc in ss.body.heredocs:
             skipped.update(range(doc.first_line, doc.last_line + 1))
@@ -456,7 +456,7 @@ def systemctl_in_post(ctx: RuleContext) -> Iterator[Finding]:
     ## Fix safety
     No fix.
     """
-    for ss in shell_sections(ctx, _POST):
+    for ss in shell_sections(ctx, _POST, mentions=("systemctl",)):
         for cmd in ss.body.commands:
             if command_name(cmd) != "systemctl":
                 continue

@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from defcheck.lint.context import RuleContext
 from defcheck.lint.model import Applicability, Finding, Severity
 from defcheck.lint.registry import rule
+from defcheck.lint.rules._helpers import may_mention
 from defcheck.lint.rules.images import stage_refs
 from defcheck.refs import RefKind
 from defcheck.syntax import Section, Span
+from defcheck.syntax.record import record
 
 if TYPE_CHECKING:
     from defcheck.shell.tree import Command, ShellBody, Word
@@ -36,7 +37,7 @@ _RUN_SECTIONS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@record  # not @dataclass: each dataclass costs ~1 ms of start-up
 class ShellSection:
     """A script section whose body is shell, with its tree-sitter parse."""
 
@@ -44,25 +45,31 @@ class ShellSection:
     body: ShellBody
 
 
-def shell_sections(ctx: RuleContext, kinds: frozenset[str]) -> Iterator[ShellSection]:
-    """The sections of `kinds` whose body is shell, parsed (absolute spans)."""
+def shell_sections(
+    ctx: RuleContext, kinds: frozenset[str], *, mentions: Iterable[str] | None = None
+) -> Iterator[ShellSection]:
+    """The sections of `kinds` whose body is shell, parsed (absolute spans).
+
+    With `mentions`, sections none of whose words can contain one of those strings are
+    left out unparsed (`may_mention`): a rule looking for `curl` passes `("curl",)`.
+    """
     from defcheck.shell.interpreter import section_interpreter
-    from defcheck.shell.tree import parse_shell
 
     for section in ctx.doc.sections:
         if section.kind not in kinds or not section.body.strip():
             continue
+        if mentions is not None and not may_mention(section.body, mentions):
+            continue
         if not section_interpreter(section.kind, section.args, section.body).is_shell:
             continue
+        from defcheck.shell.tree import parse_shell
+
         yield ShellSection(section, parse_shell(section.body, base=section.body_span.start))
 
 
 def command_name(cmd: Command) -> str:
     """The base name of the command actually run (`sudo /usr/bin/curl` -> `curl`)."""
-    argv = cmd.effective_argv()
-    if not argv:
-        return ""
-    return (argv[0].value or argv[0].text).rsplit("/", 1)[-1]
+    return cmd.run_name
 
 
 def _args(cmd: Command) -> tuple[Word, ...]:
@@ -451,6 +458,7 @@ _FETCHERS = frozenset({"curl", "wget"})
 _SHELLS = frozenset(
     {"sh", "bash", "zsh", "dash", "ksh", "ash", "busybox", "python", "python3", "perl", "ruby"}
 )
+_RUNNERS = _SHELLS | {"eval", "source", "."}
 _SUBST_FETCH = re.compile(r"(?:\$\(|<\(|`)\s*(?:\S*/)?(?:curl|wget)\b")
 
 
@@ -467,9 +475,7 @@ def _pipe_to_shell(body: ShellBody) -> Iterator[Span]:
                 yield pipe.span
                 break
     for cmd in body.commands:
-        if command_name(cmd) in _SHELLS | {"eval", "source", "."} and any(
-            _SUBST_FETCH.search(w.text) for w in _args(cmd)
-        ):
+        if command_name(cmd) in _RUNNERS and any(_SUBST_FETCH.search(w.text) for w in _args(cmd)):
             yield cmd.span
 
 
@@ -511,7 +517,7 @@ def pipe_to_shell(ctx: RuleContext) -> Iterator[Finding]:
     ## Fix safety
     No fix: the checksum has to come from the publisher.
     """
-    for ss in shell_sections(ctx, _RUN_SECTIONS):
+    for ss in shell_sections(ctx, _RUN_SECTIONS, mentions=_FETCHERS):
         for span in _pipe_to_shell(ss.body):
             yield ctx.finding(
                 span,
@@ -669,6 +675,6 @@ def unverified_download(ctx: RuleContext) -> Iterator[Finding]:
     ## Fix safety
     No fix: the checksum has to come from the publisher.
     """
-    for ss in shell_sections(ctx, _RUN_SECTIONS):
+    for ss in shell_sections(ctx, _RUN_SECTIONS, mentions=_FETCHERS):
         for span, why in _unverified_downloads(ss.body):
             yield ctx.finding(span, f"{why}; verify it with `sha256sum -c` or `gpg --verify`")
