@@ -196,3 +196,34 @@ def test_buildargs_same_as_apptainer(path: Path) -> None:
     if error is not None:
         got["error"] = error
     assert got == expected
+
+
+def _json_cases() -> list[tuple[str, Path, Path, bool]]:
+    root = Path(__file__).resolve().parents[2].parent / "shared"
+    out: list[tuple[str, Path, Path, bool]] = []
+    corpus = root / "corpus"
+    for f in sorted((corpus / "real").glob("*.def")):
+        j = corpus / "expected" / f"{f.stem}.all.json"
+        if j.exists():  # json.Marshal (compact)
+            out.append((f"corpus/{f.stem}", f, j, True))
+    edge = root / "conformance" / "apptainer-parser" / "generated" / "edge_cases"
+    for d in sorted(edge.glob("*.def")):
+        j = d.with_name(f"{d.stem}.all.json")
+        if j.exists():  # json.MarshalIndent with tabs
+            out.append((f"edge/{d.stem}", d, j, False))
+    return out
+
+
+@pytest.mark.conformance
+@pytest.mark.parametrize(
+    ("path", "expected", "compact"),
+    [c[1:] for c in _json_cases()],
+    ids=[c[0] for c in _json_cases()],
+)
+def test_json_is_byte_identical_to_go(path: Path, expected: Path, compact: bool) -> None:
+    """Not just equal under the normaliser: the very bytes Go's encoder writes."""
+    shared_dir()
+    defs = parse_all(parse(_read(path)))
+    assert not isinstance(defs, ApptainerError)
+    got = go_json([d.to_json_obj() for d in defs], None) if compact else definitions_json(defs)
+    assert got == _read(expected).rstrip("\n")

@@ -8,15 +8,15 @@ from pathlib import Path
 
 def gen_tables(check: bool) -> int:
     """Regenerate `syntax/_tables.py` from the grammar (or check it is current)."""
-    from defcheck.syntax.lalr import grammar_path, grammar_sha, render_tables
+    from defcheck.syntax.lalr import grammar_key, grammar_path, render_tables
 
     target = Path(__file__).resolve().parents[1] / "syntax" / "_tables.py"
     text = Path(grammar_path()).read_text(encoding="utf-8")
     if check:
-        # State numbers may differ between Lark runs; the key is the grammar's hash.
+        # State numbers may differ between Lark runs; the key is the grammar text.
         from defcheck.syntax import _tables
 
-        if grammar_sha(text) != _tables.GRAMMAR_SHA:
+        if grammar_key(text) != _tables.GRAMMAR:
             print(f"{target}: stale; run `python -m defcheck.dev gen-tables`", file=sys.stderr)
             return 1
         return 0

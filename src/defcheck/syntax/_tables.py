@@ -4,36 +4,36 @@ Do not edit: a test checks that this file matches the grammar.
 """
 
 # fmt: off
-GRAMMAR_SHA = 'ff1726447a4f2479642e8aa870745937c7eaac2a3ff569720cb782847753e967'
-START = 25
-END_STATE = 0
-RULES: list[tuple[str, int, bool]] = [('_header_item', 1, False), ('prelude', 1, False), ('section', 1, False), ('prelude', 2, False), ('field', 2, False), ('start', 2, False), ('__stage_field_star_2', 1, False), ('start', 1, False), ('__header_star_3', 1, False), ('__start_star_0', 2, False), ('__header_star_3', 2, False), ('__prelude_star_1', 2, False), ('section', 2, False), ('stage_field', 1, False), ('header', 1, False), ('stage', 2, False), ('header', 0, False), ('__stage_field_star_2', 2, False), ('stage_field', 2, False), ('__start_star_0', 1, False), ('_header_item', 1, False), ('stage', 3, False), ('__prelude_star_1', 1, False), ('field', 1, False), ('_header_item', 1, False)]
+GRAMMAR = "// deffile.lark: Apptainer/Singularity definition files (`*.def`, `Singularity`, `Apptainer`).\n//\n// Start rule: `start`. The language is line-oriented, so the terminals are whole lines (each\n// with its line ending) produced by the line tokenizer in `src/defcheck/syntax/lexer.py`; every\n// byte of the input belongs to exactly one terminal, so the tree reproduces the input exactly.\n// Spec sections (shared/spec/deffile-language.md): §2 lines and tokens, §3 header, §4 sections,\n// §6 multi-stage split.\n//\n// The tokenizer classifies each line the way Apptainer's scanner does:\n//   STAGE_LINE    a line starting (column 0) with `bootstrap:` in any case: starts a stage (§6)\n//   SECTION_LINE  a line whose first word starts with `%` (§2.2)\n//   FIELD_LINE    a header line holding a `key: value` (or what Apptainer will reject as one)\n//   CONT_LINE     a header line that continues the previous field's value after a `\\` (§3.3)\n//   BLANK_LINE    a header line that is empty or white space only\n//   COMMENT_LINE  a header line whose first non-blank character is `#`\n//   BODY          every line of a section after its `%` line, as one opaque terminal\n// Which of these it emits depends on whether it is in a header or a section body, which is\n// the one piece of state the grammar cannot see; everything else is structure below.\n\nstart: prelude stage*\n\n// Text before the first `Bootstrap:` line: usually empty or comments, but Apptainer parses it\n// as a stage of its own (it may hold a header or sections, §6).\nprelude: header section*\n\nstage: stage_field header section*\n\n// The `Bootstrap:` line that opened the stage, with its continuation lines.\nstage_field: STAGE_LINE CONT_LINE*\n\nheader: _header_item*\n_header_item: field | BLANK_LINE | COMMENT_LINE\n\nfield: FIELD_LINE CONT_LINE*\n\nsection: SECTION_LINE BODY?\n\n%declare STAGE_LINE SECTION_LINE FIELD_LINE CONT_LINE BLANK_LINE COMMENT_LINE BODY\n"
+START = 22
+END_STATE = 11
+RULES: list[tuple[str, int, bool]] = [('stage_field', 1, False), ('prelude', 2, False), ('__prelude_star_1', 1, False), ('section', 2, False), ('__header_star_3', 2, False), ('field', 2, False), ('start', 1, False), ('prelude', 1, False), ('field', 1, False), ('_header_item', 1, False), ('header', 1, False), ('section', 1, False), ('__start_star_0', 1, False), ('__stage_field_star_2', 1, False), ('__header_star_3', 1, False), ('_header_item', 1, False), ('__prelude_star_1', 2, False), ('__stage_field_star_2', 2, False), ('stage', 2, False), ('__start_star_0', 2, False), ('stage_field', 2, False), ('header', 0, False), ('start', 2, False), ('stage', 3, False), ('_header_item', 1, False)]
 STATES: dict[int, dict[str, tuple[int, int]]] = {
-    0: {},
-    1: {'$END': (1, 0), 'BLANK_LINE': (1, 0), 'COMMENT_LINE': (1, 0), 'FIELD_LINE': (1, 0), 'SECTION_LINE': (1, 0), 'STAGE_LINE': (1, 0)},
-    2: {'$END': (1, 1), 'SECTION_LINE': (0, 3), 'STAGE_LINE': (1, 1), '__prelude_star_1': (0, 4), 'section': (0, 23)},
-    3: {'$END': (1, 2), 'BODY': (0, 13), 'SECTION_LINE': (1, 2), 'STAGE_LINE': (1, 2)},
-    4: {'$END': (1, 3), 'SECTION_LINE': (0, 3), 'STAGE_LINE': (1, 3), 'section': (0, 12)},
-    5: {'$END': (1, 4), 'BLANK_LINE': (1, 4), 'COMMENT_LINE': (1, 4), 'CONT_LINE': (0, 18), 'FIELD_LINE': (1, 4), 'SECTION_LINE': (1, 4), 'STAGE_LINE': (1, 4)},
-    6: {'$END': (1, 5), 'STAGE_LINE': (0, 14), 'stage': (0, 10), 'stage_field': (0, 17)},
-    7: {'$END': (1, 6), 'BLANK_LINE': (1, 6), 'COMMENT_LINE': (1, 6), 'CONT_LINE': (1, 6), 'FIELD_LINE': (1, 6), 'SECTION_LINE': (1, 6), 'STAGE_LINE': (1, 6)},
-    8: {'$END': (1, 7), 'STAGE_LINE': (0, 14), '__start_star_0': (0, 6), 'stage': (0, 20), 'stage_field': (0, 17)},
-    9: {'$END': (1, 8), 'BLANK_LINE': (1, 8), 'COMMENT_LINE': (1, 8), 'FIELD_LINE': (1, 8), 'SECTION_LINE': (1, 8), 'STAGE_LINE': (1, 8)},
-    10: {'$END': (1, 9), 'STAGE_LINE': (1, 9)},
-    11: {'$END': (1, 10), 'BLANK_LINE': (1, 10), 'COMMENT_LINE': (1, 10), 'FIELD_LINE': (1, 10), 'SECTION_LINE': (1, 10), 'STAGE_LINE': (1, 10)},
-    12: {'$END': (1, 11), 'SECTION_LINE': (1, 11), 'STAGE_LINE': (1, 11)},
-    13: {'$END': (1, 12), 'SECTION_LINE': (1, 12), 'STAGE_LINE': (1, 12)},
-    14: {'$END': (1, 13), 'BLANK_LINE': (1, 13), 'COMMENT_LINE': (1, 13), 'CONT_LINE': (0, 7), 'FIELD_LINE': (1, 13), 'SECTION_LINE': (1, 13), 'STAGE_LINE': (1, 13), '__stage_field_star_2': (0, 19)},
-    15: {'$END': (1, 14), 'BLANK_LINE': (0, 1), 'COMMENT_LINE': (0, 26), 'FIELD_LINE': (0, 24), 'SECTION_LINE': (1, 14), 'STAGE_LINE': (1, 14), '_header_item': (0, 11), 'field': (0, 21)},
-    16: {'$END': (1, 15), 'SECTION_LINE': (0, 3), 'STAGE_LINE': (1, 15), '__prelude_star_1': (0, 22), 'section': (0, 23)},
-    17: {'$END': (1, 16), 'BLANK_LINE': (0, 1), 'COMMENT_LINE': (0, 26), 'FIELD_LINE': (0, 24), 'SECTION_LINE': (1, 16), 'STAGE_LINE': (1, 16), '__header_star_3': (0, 15), '_header_item': (0, 9), 'field': (0, 21), 'header': (0, 16)},
+    0: {'$END': (1, 0), 'BLANK_LINE': (1, 0), 'COMMENT_LINE': (1, 0), 'CONT_LINE': (0, 14), 'FIELD_LINE': (1, 0), 'SECTION_LINE': (1, 0), 'STAGE_LINE': (1, 0), '__stage_field_star_2': (0, 21)},
+    1: {'$END': (1, 1), 'SECTION_LINE': (0, 12), 'STAGE_LINE': (1, 1), 'section': (0, 17)},
+    2: {'$END': (1, 2), 'SECTION_LINE': (1, 2), 'STAGE_LINE': (1, 2)},
+    3: {'$END': (1, 3), 'SECTION_LINE': (1, 3), 'STAGE_LINE': (1, 3)},
+    4: {'$END': (1, 4), 'BLANK_LINE': (1, 4), 'COMMENT_LINE': (1, 4), 'FIELD_LINE': (1, 4), 'SECTION_LINE': (1, 4), 'STAGE_LINE': (1, 4)},
+    5: {'$END': (1, 5), 'BLANK_LINE': (1, 5), 'COMMENT_LINE': (1, 5), 'CONT_LINE': (0, 18), 'FIELD_LINE': (1, 5), 'SECTION_LINE': (1, 5), 'STAGE_LINE': (1, 5)},
+    6: {'$END': (1, 6), 'STAGE_LINE': (0, 0), '__start_star_0': (0, 23), 'stage': (0, 13), 'stage_field': (0, 25)},
+    7: {'$END': (1, 7), 'SECTION_LINE': (0, 12), 'STAGE_LINE': (1, 7), '__prelude_star_1': (0, 1), 'section': (0, 2)},
+    8: {'$END': (1, 8), 'BLANK_LINE': (1, 8), 'COMMENT_LINE': (1, 8), 'CONT_LINE': (0, 14), 'FIELD_LINE': (1, 8), 'SECTION_LINE': (1, 8), 'STAGE_LINE': (1, 8), '__stage_field_star_2': (0, 5)},
+    9: {'$END': (1, 9), 'BLANK_LINE': (1, 9), 'COMMENT_LINE': (1, 9), 'FIELD_LINE': (1, 9), 'SECTION_LINE': (1, 9), 'STAGE_LINE': (1, 9)},
+    10: {'$END': (1, 10), 'BLANK_LINE': (0, 9), 'COMMENT_LINE': (0, 26), 'FIELD_LINE': (0, 8), 'SECTION_LINE': (1, 10), 'STAGE_LINE': (1, 10), '_header_item': (0, 4), 'field': (0, 16)},
+    11: {},
+    12: {'$END': (1, 11), 'BODY': (0, 3), 'SECTION_LINE': (1, 11), 'STAGE_LINE': (1, 11)},
+    13: {'$END': (1, 12), 'STAGE_LINE': (1, 12)},
+    14: {'$END': (1, 13), 'BLANK_LINE': (1, 13), 'COMMENT_LINE': (1, 13), 'CONT_LINE': (1, 13), 'FIELD_LINE': (1, 13), 'SECTION_LINE': (1, 13), 'STAGE_LINE': (1, 13)},
+    15: {'$END': (1, 14), 'BLANK_LINE': (1, 14), 'COMMENT_LINE': (1, 14), 'FIELD_LINE': (1, 14), 'SECTION_LINE': (1, 14), 'STAGE_LINE': (1, 14)},
+    16: {'$END': (1, 15), 'BLANK_LINE': (1, 15), 'COMMENT_LINE': (1, 15), 'FIELD_LINE': (1, 15), 'SECTION_LINE': (1, 15), 'STAGE_LINE': (1, 15)},
+    17: {'$END': (1, 16), 'SECTION_LINE': (1, 16), 'STAGE_LINE': (1, 16)},
     18: {'$END': (1, 17), 'BLANK_LINE': (1, 17), 'COMMENT_LINE': (1, 17), 'CONT_LINE': (1, 17), 'FIELD_LINE': (1, 17), 'SECTION_LINE': (1, 17), 'STAGE_LINE': (1, 17)},
-    19: {'$END': (1, 18), 'BLANK_LINE': (1, 18), 'COMMENT_LINE': (1, 18), 'CONT_LINE': (0, 18), 'FIELD_LINE': (1, 18), 'SECTION_LINE': (1, 18), 'STAGE_LINE': (1, 18)},
+    19: {'$END': (1, 18), 'SECTION_LINE': (0, 12), 'STAGE_LINE': (1, 18), '__prelude_star_1': (0, 24), 'section': (0, 2)},
     20: {'$END': (1, 19), 'STAGE_LINE': (1, 19)},
-    21: {'$END': (1, 20), 'BLANK_LINE': (1, 20), 'COMMENT_LINE': (1, 20), 'FIELD_LINE': (1, 20), 'SECTION_LINE': (1, 20), 'STAGE_LINE': (1, 20)},
-    22: {'$END': (1, 21), 'SECTION_LINE': (0, 3), 'STAGE_LINE': (1, 21), 'section': (0, 12)},
-    23: {'$END': (1, 22), 'SECTION_LINE': (1, 22), 'STAGE_LINE': (1, 22)},
-    24: {'$END': (1, 23), 'BLANK_LINE': (1, 23), 'COMMENT_LINE': (1, 23), 'CONT_LINE': (0, 7), 'FIELD_LINE': (1, 23), 'SECTION_LINE': (1, 23), 'STAGE_LINE': (1, 23), '__stage_field_star_2': (0, 5)},
-    25: {'$END': (1, 16), 'BLANK_LINE': (0, 1), 'COMMENT_LINE': (0, 26), 'FIELD_LINE': (0, 24), 'SECTION_LINE': (1, 16), 'STAGE_LINE': (1, 16), '__header_star_3': (0, 15), '_header_item': (0, 9), 'field': (0, 21), 'header': (0, 2), 'prelude': (0, 8), 'start': (0, 0)},
+    21: {'$END': (1, 20), 'BLANK_LINE': (1, 20), 'COMMENT_LINE': (1, 20), 'CONT_LINE': (0, 18), 'FIELD_LINE': (1, 20), 'SECTION_LINE': (1, 20), 'STAGE_LINE': (1, 20)},
+    22: {'$END': (1, 21), 'BLANK_LINE': (0, 9), 'COMMENT_LINE': (0, 26), 'FIELD_LINE': (0, 8), 'SECTION_LINE': (1, 21), 'STAGE_LINE': (1, 21), '__header_star_3': (0, 10), '_header_item': (0, 15), 'field': (0, 16), 'header': (0, 7), 'prelude': (0, 6), 'start': (0, 11)},
+    23: {'$END': (1, 22), 'STAGE_LINE': (0, 0), 'stage': (0, 20), 'stage_field': (0, 25)},
+    24: {'$END': (1, 23), 'SECTION_LINE': (0, 12), 'STAGE_LINE': (1, 23), 'section': (0, 17)},
+    25: {'$END': (1, 21), 'BLANK_LINE': (0, 9), 'COMMENT_LINE': (0, 26), 'FIELD_LINE': (0, 8), 'SECTION_LINE': (1, 21), 'STAGE_LINE': (1, 21), '__header_star_3': (0, 10), '_header_item': (0, 15), 'field': (0, 16), 'header': (0, 19)},
     26: {'$END': (1, 24), 'BLANK_LINE': (1, 24), 'COMMENT_LINE': (1, 24), 'FIELD_LINE': (1, 24), 'SECTION_LINE': (1, 24), 'STAGE_LINE': (1, 24)},
 }

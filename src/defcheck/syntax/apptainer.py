@@ -11,8 +11,7 @@ normal error instead. `definitions_json` renders the result exactly as Go's
 
 from __future__ import annotations
 
-import base64
-import json
+import binascii
 
 from defcheck.syntax.gostr import go_lower, go_trim, utf8_len
 from defcheck.syntax.lexer import line_content
@@ -20,10 +19,10 @@ from defcheck.syntax.record import mutable_record, record
 from defcheck.syntax.span import Span
 from defcheck.syntax.views import (
     APP_SECTIONS,
-    FILE_SPLITTER,
     STANDARD_SECTIONS,
     Section,
     Stage,
+    file_tokens,
     is_valid_header_key,
 )
 
@@ -101,8 +100,8 @@ class Definition:
                 "buildScripts": {k: script(k) for k in BUILD_SCRIPTS},
             },
             "customData": _sorted_map(self.custom_data),
-            "raw": base64.b64encode(self.raw).decode("ascii"),
-            "fullraw": base64.b64encode(self.fullraw).decode("ascii"),
+            "raw": _b64(self.raw),
+            "fullraw": _b64(self.fullraw),
             "appOrder": self.app_order,
         }
 
@@ -270,7 +269,7 @@ def _files_lines(body: str) -> list[tuple[str, str]] | None:
         line = go_trim(raw)
         if not line or line.startswith("#"):
             continue
-        words = [m.group(0) for m in FILE_SPLITTER.finditer(line)]
+        words = [line[a:b] for a, b in file_tokens(line)]
         if not words:
             # Apptainer indexes an empty match list here and panics.
             raise ValueError(line)
@@ -459,31 +458,75 @@ def definitions_json(defs: list[Definition]) -> str:
     return go_json([d.to_json_obj() for d in defs])
 
 
-def go_json(obj: object) -> str:
-    """JSON the way Go's encoding/json writes it (HTML-safe escapes, tab indent).
+def _b64(data: bytes) -> str:
+    """Standard base64 with padding, as Go encodes `[]byte`."""
+    return binascii.b2a_base64(data, newline=False).decode("ascii")
 
-    Invalid UTF-8 (surrogate-escaped bytes) becomes U+FFFD, as Go does.
+
+# Characters Go's encoding/json escapes (Go 1.19, which recorded the conformance data):
+# quote, backslash, controls, the HTML-sensitive <, > and &, U+2028/U+2029, and invalid
+# UTF-8 (surrogate-escaped bytes here), written as \\ufffd. A translate table keeps `re`
+# off the cold path.
+_GO_ESCAPES: dict[int, str] = {c: f"\\u{c:04x}" for c in range(0x20)}
+_GO_ESCAPES.update(
+    {
+        ord('"'): '\\"',
+        ord("\\"): "\\\\",
+        ord("\n"): "\\n",
+        ord("\r"): "\\r",
+        ord("\t"): "\\t",
+        ord("<"): "\\u003c",
+        ord(">"): "\\u003e",
+        ord("&"): "\\u0026",
+        0x2028: "\\u2028",
+        0x2029: "\\u2029",
+    }
+)
+_GO_ESCAPES.update({c: "\\ufffd" for c in range(0xDC80, 0xDD00)})
+
+
+def _go_string(s: str) -> str:
+    return '"' + s.translate(_GO_ESCAPES) + '"'
+
+
+def go_json(obj: object, indent: str | None = "") -> str:
+    """JSON the way Go writes it: `json.MarshalIndent(v, "", "\\t")`, or `json.Marshal(v)`
+    when `indent` is None.
+
+    Objects keep the order given (callers sort Go maps); empty objects and lists are
+    written `{}` and `[]`; strings are escaped exactly as Go escapes them.
     """
-    text = json.dumps(_fix_strings(obj), indent="\t", ensure_ascii=False, sort_keys=False)
-    return (
-        text.replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
-
-
-def _fix_strings(obj: object) -> object:
+    if obj is None:
+        return "null"
+    if obj is True:
+        return "true"
+    if obj is False:
+        return "false"
     if isinstance(obj, str):
-        if obj.isascii():
-            return obj
-        return obj.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return _go_string(obj)
+    if isinstance(obj, int):
+        return str(obj)
     if isinstance(obj, dict):
-        return {_fix_strings(k): _fix_strings(v) for k, v in obj.items()}
+        if not obj:
+            return "{}"
+        if indent is None:
+            return (
+                "{"
+                + ",".join(f"{_go_string(str(k))}:{go_json(v, None)}" for k, v in obj.items())
+                + "}"
+            )
+        inner = indent + "\t"
+        items = [f"{inner}{_go_string(str(k))}: {go_json(v, inner)}" for k, v in obj.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
     if isinstance(obj, list):
-        return [_fix_strings(v) for v in obj]
-    return obj
+        if not obj:
+            return "[]"
+        if indent is None:
+            return "[" + ",".join(go_json(v, None) for v in obj) + "]"
+        inner = indent + "\t"
+        items = [inner + go_json(v, inner) for v in obj]
+        return "[\n" + ",\n".join(items) + "\n" + indent + "]"
+    raise TypeError(f"cannot encode {type(obj).__name__}")
 
 
 def parse_stage_text(text: str) -> Definition | ApptainerError:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from defcheck.errors import TemplateError
 from defcheck.syntax.apptainer import ApptainerError, parse_all_pairs, parse_stage_text
-from defcheck.syntax.document import PLACEHOLDER_RE, Document, _comment_before, parse
+from defcheck.syntax.document import Document, _comment_before, parse, placeholder_re
 from defcheck.syntax.gostr import go_trim
 from defcheck.syntax.record import record
 
@@ -99,7 +99,7 @@ def substitute_text(
     out: list[str] = []
     used: list[str] = []
     i = 0
-    for m in PLACEHOLDER_RE.finditer(text):
+    for m in placeholder_re().finditer(text):
         nl = text.rfind("\n", i, m.start() + 1)
         region = text[(i if nl < 0 else nl) : m.start()]
         if _comment_before(region):
@@ -120,7 +120,7 @@ def substitute_text(
                 column=col,
             )
         new_val = val
-        for inner in PLACEHOLDER_RE.finditer(val):
+        for inner in placeholder_re().finditer(val):
             k = inner.group(1)
             if k in cli:
                 new_val = new_val.replace(inner.group(0), cli[k])

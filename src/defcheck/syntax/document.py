@@ -8,10 +8,6 @@ position) so the language server has a tree for a half-typed file.
 
 from __future__ import annotations
 
-import re
-from enum import Enum
-from functools import cached_property
-
 from defcheck.syntax.lalr import Node, parse_tokens
 from defcheck.syntax.lexer import (
     BLANK_LINE,
@@ -21,17 +17,38 @@ from defcheck.syntax.lexer import (
     Tok,
     tokenize,
 )
-from defcheck.syntax.record import record
+from defcheck.syntax.record import cached, record
 from defcheck.syntax.span import LineIndex, Span
 from defcheck.syntax.views import HeaderField, Placeholder, Section, Stage, make_field
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
+    from typing import ClassVar
 
-class Severity(str, Enum):
-    """How bad a diagnostic is."""
 
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
+class Severity(str):
+    """How bad a diagnostic is: `Severity.ERROR`, `.WARNING`, `.INFO`.
+
+    A `str` subclass with `.value`, used like a `str` Enum (`enum` is not imported on
+    the parse path, see docs/architecture.md).
+    """
+
+    __slots__ = ()
+
+    ERROR: ClassVar[Severity]
+    WARNING: ClassVar[Severity]
+    INFO: ClassVar[Severity]
+
+    @property
+    def value(self) -> str:
+        """The severity's name."""
+        return str(self)
+
+
+Severity.ERROR = Severity("error")
+Severity.WARNING = Severity("warning")
+Severity.INFO = Severity("info")
 
 
 @record
@@ -52,8 +69,26 @@ class Comment:
     span: Span
 
 
-# reader.go buildArgsRegexp `{{\s*(\w+)\s*}}` with Go's ASCII \s and \w.
-PLACEHOLDER_RE = re.compile(r"\{\{[\t\n\f\r ]*([0-9A-Za-z_]+)[\t\n\f\r ]*\}\}")
+# reader.go buildArgsRegexp `{{\s*(\w+)\s*}}` with Go's ASCII \s and \w; compiled on first
+# use (module `__getattr__`), as `re` is not needed to parse a file without placeholders.
+_PLACEHOLDER_PATTERN = r"\{\{[\t\n\f\r ]*([0-9A-Za-z_]+)[\t\n\f\r ]*\}\}"
+_PLACEHOLDER: object = None
+
+
+def placeholder_re() -> re.Pattern[str]:
+    """The compiled placeholder pattern."""
+    global _PLACEHOLDER
+    if _PLACEHOLDER is None:
+        import re
+
+        _PLACEHOLDER = re.compile(_PLACEHOLDER_PATTERN)
+    return _PLACEHOLDER  # type: ignore[return-value]
+
+
+def __getattr__(name: str) -> re.Pattern[str]:
+    if name == "PLACEHOLDER_RE":
+        return placeholder_re()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Document:
@@ -72,7 +107,7 @@ class Document:
         """The text rebuilt from the tree's terminals (always equal to `text`)."""
         return "".join(self.text[t.start : t.end] for t in self.tree.tokens())
 
-    @cached_property
+    @cached
     def diagnostics(self) -> list[Diagnostic]:
         """Apptainer's verdict on the file as diagnostics (empty when it accepts it)."""
         from defcheck.syntax.apptainer import ApptainerError, parse_all, parse_single
@@ -87,12 +122,12 @@ class Document:
         """Diagnostics of severity error."""
         return [d for d in self.diagnostics if d.severity is Severity.ERROR]
 
-    @cached_property
+    @cached
     def sections(self) -> list[Section]:
         """All sections of all stages, in file order."""
         return [sec for stage in self.all_stages for sec in stage.sections]
 
-    @cached_property
+    @cached
     def comments(self) -> list[Comment]:
         """Header comments (whole lines and inline), which Apptainer discards."""
         out: list[Comment] = []
@@ -108,7 +143,7 @@ class Document:
         out.sort(key=lambda c: c.span.start)
         return out
 
-    @cached_property
+    @cached
     def placeholders(self) -> list[Placeholder]:
         """Every `{{ NAME }}` placeholder, marking those Apptainer skips after a `#`."""
         out: list[Placeholder] = []
@@ -117,7 +152,7 @@ class Document:
             return out
         for stage in self.all_stages:
             last = stage.span.start  # end of the previous substituted placeholder
-            for m in PLACEHOLDER_RE.finditer(text, stage.span.start, stage.span.end):
+            for m in placeholder_re().finditer(text, stage.span.start, stage.span.end):
                 nl = text.rfind("\n", last, m.start())
                 region = text[(last if nl < 0 else nl) : m.start()]
                 skipped = _comment_before(region)
@@ -246,4 +281,5 @@ __all__ = [
     "Document",
     "Severity",
     "parse",
+    "placeholder_re",
 ]

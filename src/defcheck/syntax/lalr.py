@@ -3,16 +3,15 @@
 The grammar (`grammar/deffile.lark`) is compiled by Lark's LALR analyser. Importing Lark
 costs ~85 ms, more than the whole cold-start budget of `defcheck parse` (pre-commit and the
 language server start defcheck constantly), so the compiled table is cached as plain Python
-literals in `_tables.py`, keyed by the SHA-256 of the grammar text. At run time the shipped
-grammar is hashed (cheap) and, if it matches, the cached table drives the small shift/reduce
-loop below; if the grammar was edited, Lark rebuilds the table in memory (and
+literals in `_tables.py` together with the grammar text it was built from. At run time the
+shipped grammar is compared with that text and, if it matches, the cached table drives the
+small shift/reduce loop below; if the grammar was edited, Lark rebuilds the table in memory (and
 `python -m defcheck.dev gen-tables` rewrites the cache). The tree shape follows Lark's rules:
 rules named `_x` are inlined into their parent.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 
 from defcheck.syntax.lexer import Tok
@@ -92,9 +91,10 @@ def grammar_path() -> str:
     )
 
 
-def grammar_sha(text: str) -> str:
-    """Cache key of a grammar text."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def grammar_key(text: str) -> str:
+    """Cache key of a grammar text: the text itself (a 2 KB string compare is cheaper than
+    importing hashlib, which loads OpenSSL)."""
+    return text
 
 
 _TABLES: Tables | None = None
@@ -106,10 +106,10 @@ def tables() -> Tables:
     if _TABLES is None:
         with open(grammar_path(), encoding="utf-8") as fh:
             text = fh.read()
-        sha = grammar_sha(text)
+        key = grammar_key(text)
         from defcheck.syntax import _tables
 
-        if sha == _tables.GRAMMAR_SHA:
+        if key == _tables.GRAMMAR:
             _TABLES = Tables(_tables.STATES, _tables.RULES, _tables.START, _tables.END_STATE)
         else:  # pragma: no cover - only while the grammar is being edited
             _TABLES = compile_grammar(text)
@@ -160,7 +160,7 @@ def render_tables(text: str) -> str:
         '"""',
         "",
         "# fmt: off",
-        f"GRAMMAR_SHA = {grammar_sha(text)!r}",
+        f"GRAMMAR = {grammar_key(text)!r}",
         f"START = {t.start_state!r}",
         f"END_STATE = {t.end_state!r}",
         f"RULES: list[tuple[str, int, bool]] = {t.rules!r}",

@@ -11,8 +11,6 @@ ends with a continuation backslash (§3.3), computed with Apptainer's own algori
 
 from __future__ import annotations
 
-import re
-
 from defcheck.syntax.gostr import GO_SPACE, go_trim
 
 STAGE_LINE = "STAGE_LINE"
@@ -23,13 +21,11 @@ BLANK_LINE = "BLANK_LINE"
 COMMENT_LINE = "COMMENT_LINE"
 BODY = "BODY"
 
-# `(?mi)^bootstrap:` in deffile.go `All`; Python's IGNORECASE folds like Go's (?i).
-_STAGE_RE = re.compile(r"bootstrap:", re.IGNORECASE)
 # Where a section body may end: a line whose first word starts with `%` (Go white space
-# before it, `\n` excluded because `^` already sits after one) or a stage line.
+# before it) or a stage line. `re` is not used on this path: importing it costs more than
+# parsing a typical file (docs/architecture.md, start-up time).
 _BLANKS = GO_SPACE.replace("\n", "")
-_BODY_END = re.compile(rf"^(?:[{_BLANKS}]*%|(?i:bootstrap:))", re.MULTILINE)
-_BODY_END_NO_STAGES = re.compile(rf"^[{_BLANKS}]*%", re.MULTILINE)
+_STAGE_WORD = "bootstrap:"
 
 
 class Tok:
@@ -72,8 +68,52 @@ def is_section_line(line: str) -> bool:
 
 
 def is_stage_line(text: str, start: int) -> bool:
-    """True if the line at `start` begins with `bootstrap:` (any case), spec §6."""
-    return _STAGE_RE.match(text, start) is not None
+    """True if the line at `start` begins with `bootstrap:` (any case), spec §6.
+
+    deffile.go uses `(?mi)^bootstrap:`; Go's `(?i)` folds each letter by simple case
+    folding, so besides ASCII case only U+017F (long s) matches `s`. Comparing the ten
+    characters one by one with `casefold` gives exactly that.
+    """
+    seg = text[start : start + 10]
+    if len(seg) != 10:
+        return False
+    if seg.isascii():
+        return seg.lower() == _STAGE_WORD
+    return all(c.casefold() == w for c, w in zip(seg, _STAGE_WORD, strict=True))
+
+
+def _next_body_end(text: str, pos: int, split_stages: bool) -> int:
+    """Start of the first line at or after `pos` (a line start) that ends a body, or -1."""
+    n = len(text)
+    best = -1
+    # A `%` that only blanks precede on its line.
+    find = text.find
+    i = find("%", pos)
+    while i != -1:
+        ls = text.rfind("\n", pos, i) + 1 if i > pos else pos
+        if ls < pos:
+            ls = pos
+        if not text[ls:i].strip(_BLANKS):
+            best = ls
+            break
+        nl = find("\n", i)
+        if nl == -1:
+            break
+        i = find("%", nl + 1)
+    if split_stages:
+        limit = n if best == -1 else best
+        cands = []
+        if pos < limit and text[pos] in "bB" and is_stage_line(text, pos):
+            return pos
+        for lead in ("\nb", "\nB"):
+            j = find(lead, pos, limit)
+            while j != -1 and not is_stage_line(text, j + 1):
+                j = find(lead, j + 1, limit)
+            if j != -1:
+                cands.append(j + 1)
+        if cands:
+            return min(cands)
+    return best
 
 
 def continuation_after(value: str) -> str | None:
@@ -101,14 +141,14 @@ def tokenize(text: str, *, split_stages: bool = True) -> list[Tok]:
     body_start = -1
     pending = ""  # continuation text carried to the next header line
     find = text.find
-    body_end = _BODY_END if split_stages else _BODY_END_NO_STAGES
     while pos < n:
         if in_body:
-            # Skip the body's lines in one search; only a `%` line or a stage line ends it.
-            m = body_end.search(text, pos)
-            if m is None:
+            # Skip the body's lines with a few searches; only a `%` line or a stage line
+            # ends it.
+            nxt = _next_body_end(text, pos, split_stages)
+            if nxt == -1:
                 break
-            pos = m.start()
+            pos = nxt
         nl = find("\n", pos)
         end = n if nl == -1 else nl + 1
         first = text[pos]

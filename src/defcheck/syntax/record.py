@@ -90,6 +90,35 @@ def mutable_record(cls: type[_T]) -> type[_T]:
     return record(cls)
 
 
+if TYPE_CHECKING:
+    from functools import cached_property as cached
+else:
+
+    class cached:
+        """`functools.cached_property` without `functools` (and without its lock).
+
+        The value is computed on first access and stored in the instance's `__dict__`.
+        """
+
+        def __init__(self, fn: object) -> None:
+            self.fn = fn
+            self.name = getattr(fn, "__name__", "")
+            self.__doc__ = getattr(fn, "__doc__", None)
+
+        def __set_name__(self, owner: type, name: str) -> None:
+            self.name = name
+
+        def __get__(self, obj: object, owner: type | None = None) -> object:
+            if obj is None:
+                return self
+            value = self.fn(obj)  # type: ignore[operator]
+            obj.__dict__[self.name] = value
+            return value
+
+
 def fields_of(obj: object) -> tuple[str, ...]:
     """Field names of a record instance or class."""
     return getattr(obj, "__record_fields__", ())
+
+
+__all__ = ["cached", "fields_of", "mutable_record", "record"]

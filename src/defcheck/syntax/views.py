@@ -7,13 +7,14 @@ joined, section names as Apptainer computes them) and where the author wrote it.
 
 from __future__ import annotations
 
-import re
-from functools import cached_property
-
 from defcheck.syntax.gostr import GO_SPACE, go_lower, go_trim
 from defcheck.syntax.lexer import line_content
-from defcheck.syntax.record import record
+from defcheck.syntax.record import cached, record
 from defcheck.syntax.span import Span
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
 
 #: Standard sections (deffile.go `validSections`).
 STANDARD_SECTIONS = frozenset(
@@ -92,15 +93,16 @@ VALID_HEADER_KEYS = frozenset(
     }
 )
 
-_TRAILING_DIGITS = re.compile(r"[0-9]+\Z")
-
 
 def is_valid_header_key(key: str) -> bool:
-    """Apptainer's key check: listed, or trailing digits replaced by `&n` is listed."""
+    """Apptainer's key check: listed, or trailing digits replaced by `&n` is listed.
+
+    deffile.go replaces the match of `\\d+$` (ASCII digits) by the literal `&n`.
+    """
     if key in VALID_HEADER_KEYS:
         return True
-    marked = _TRAILING_DIGITS.sub("&n", key)
-    return marked != key and marked in VALID_HEADER_KEYS
+    stem = key.rstrip("0123456789")
+    return stem != key and stem + "&n" in VALID_HEADER_KEYS
 
 
 @record
@@ -192,10 +194,53 @@ class Placeholder:
 
 # deffile.go fileSplitter, with Go's ASCII `\s` ([\t\n\f\r ]) and `\w` spelled out.
 _WS = "\\t\\n\\f\\r "
-FILE_SPLITTER = re.compile(
+_FILE_SPLITTER_PATTERN = (
     rf"([^{_WS}\"']*\{{\{{[{_WS}]*[0-9A-Za-z_]+[{_WS}]*\}}\}}*[^{_WS}{{}}\"']*)+"
     rf"|([^{_WS}\"']+|\"([^\"]*)\"|'([^']*))"
 )
+_GO_ASCII_SPACE = "\t\n\f\r "
+
+
+def file_tokens(line: str) -> list[tuple[int, int]]:
+    """Spans of the tokens deffile.go's `fileSplitter` finds in a `%files` line.
+
+    Lines without quotes or braces (nearly all) are split at Go's ASCII white space
+    directly; the others go through the ported regular expression, imported lazily
+    because `re` costs more to import than a typical parse.
+    """
+    if '"' in line or "'" in line or "{" in line:
+        return [(m.start(), m.end()) for m in _file_splitter().finditer(line)]
+    out: list[tuple[int, int]] = []
+    i, n = 0, len(line)
+    while i < n:
+        while i < n and line[i] in _GO_ASCII_SPACE:
+            i += 1
+        j = i
+        while j < n and line[j] not in _GO_ASCII_SPACE:
+            j += 1
+        if j > i:
+            out.append((i, j))
+        i = j
+    return out
+
+
+_SPLITTER: object = None
+
+
+def _file_splitter() -> re.Pattern[str]:
+    global _SPLITTER
+    if _SPLITTER is None:
+        import re
+
+        _SPLITTER = re.compile(_FILE_SPLITTER_PATTERN)
+    return _SPLITTER  # type: ignore[return-value]
+
+
+def __getattr__(name: str) -> re.Pattern[str]:
+    # `FILE_SPLITTER` is compiled on first use (see file_tokens).
+    if name == "FILE_SPLITTER":
+        return _file_splitter()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Section:
@@ -255,7 +300,7 @@ class Section:
         word, at = self._word
         return Span(start, self.head_span.start + at + len(word))
 
-    @cached_property
+    @cached
     def apptainer_name(self) -> str:
         """The name Apptainer computes for this line outside the first token (spec §4.1)."""
         return go_lower(self.head.lstrip("%")).split(" ", 1)[0]
@@ -275,7 +320,7 @@ class Section:
         """The body is shell (`%post`, `%runscript`, `%environment`, app scripts...)."""
         return self.kind in SCRIPT_SECTIONS
 
-    @cached_property
+    @cached
     def _args(self) -> tuple[str, int] | None:
         rest = self.head.lstrip(GO_SPACE).lstrip("%")
         space = rest.find(" ")
@@ -302,7 +347,7 @@ class Section:
         start = self.head_span.start + self._args[1]
         return Span(start, self.head_span.end)
 
-    @cached_property
+    @cached
     def app(self) -> str | None:
         """App name of an `%app*` section (second space-separated word), else None."""
         if not self.is_app:
@@ -318,7 +363,7 @@ class Section:
         start = self.args_span.start
         return Span(start, start + len(self.app))
 
-    @cached_property
+    @cached
     def body_lines(self) -> tuple[Line, ...]:
         """The body's physical lines."""
         return tuple(_lines(self._text, self.body_span.start, self.body_span.end))
@@ -333,23 +378,21 @@ class Section:
             if not stripped or stripped[0] == "#":
                 continue
             base = line.span.start + (len(raw) - len(raw.lstrip(GO_SPACE)))
-            matches = list(FILE_SPLITTER.finditer(stripped))
+            matches = file_tokens(stripped)
             if not matches:
                 continue
-            tokens = tuple(m.group(0) for m in matches)
+            tokens = tuple(stripped[a:b] for a, b in matches)
             src_m = matches[0]
-            src = go_trim(src_m.group(0)).strip('"')
-            dst = go_trim(matches[1].group(0)).strip('"') if len(matches) > 1 else ""
+            src = go_trim(tokens[0]).strip('"')
+            dst = go_trim(tokens[1]).strip('"') if len(matches) > 1 else ""
             dst_span = (
-                Span(base + matches[1].start(), base + matches[1].end())
-                if len(matches) > 1
-                else None
+                Span(base + matches[1][0], base + matches[1][1]) if len(matches) > 1 else None
             )
             out.append(
                 FilesEntry(
                     src=src,
                     dst=dst,
-                    src_span=Span(base + src_m.start(), base + src_m.end()),
+                    src_span=Span(base + src_m[0], base + src_m[1]),
                     dst_span=dst_span,
                     span=Span(base, base + len(stripped)),
                     raw_tokens=tokens,
