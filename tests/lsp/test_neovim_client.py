@@ -10,9 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.lsp.conftest import DATA, require_tool
+from tests.lsp.conftest import DATA
 
 from defcheck.format import format_text
+from helpers import require_tool
 
 pytestmark = pytest.mark.neovim
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 import pytest_lsp
 from pytest_lsp import LanguageClient
-from tests.lsp.conftest import CONFIG, open_doc, require_tool, start, uri_for, wait_diagnostics
+from tests.lsp.conftest import CONFIG, open_doc, start, uri_for, wait_diagnostics
+
+from helpers import require_tool
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -6,8 +6,6 @@ are skipped with a reason otherwise (`require_tool`).
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,21 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from helpers import require_tool
+
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `tests.support` without a tests/__init__.py
     sys.path.insert(0, str(ROOT))
 
 from tests.support.registry import Registry, start_registry  # noqa: E402
-
-
-def require_tool(name: str, reason: str) -> None:
-    """Fail in CI, skip elsewhere, when an external tool is missing."""
-    if shutil.which(name) is not None:
-        return
-    message = f"`{name}` not found: {reason}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message + " (CI=true: install it, see .ci/run)")
-    pytest.skip(message)
 
 
 def require_registry_tools(auth: str = "none") -> None:

@@ -26,6 +26,7 @@ import shlex
 from enum import Enum
 
 from defcheck.syntax.record import record
+from defcheck.syntax.views import SCRIPT_SECTIONS as _SCRIPT_SECTIONS
 
 
 class Dialect(str, Enum):
@@ -37,23 +38,8 @@ class Dialect(str, Enum):
     KSH = "ksh"
 
 
-#: Sections whose body is a shell script or fragment.
-SCRIPT_SECTIONS = frozenset(
-    {
-        "pre",
-        "setup",
-        "post",
-        "test",
-        "runscript",
-        "startscript",
-        "environment",
-        "appinstall",
-        "apprun",
-        "appenv",
-        "apptest",
-        "appstart",
-    }
-)
+#: Sections whose body is a shell script or fragment (the parser's list).
+SCRIPT_SECTIONS = _SCRIPT_SECTIONS
 
 #: Sections run as `/bin/sh -ex <args> <script>` (spec §4.7).
 _SH_EX_SECTIONS = frozenset({"pre", "setup", "post"})
