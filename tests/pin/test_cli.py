@@ -97,3 +97,18 @@ def test_entry_point_imports_no_httpx_for_offline_check(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["1", "False", "False"]  # exit 1, no httpx, no rich
+
+
+def test_httpx_command_line_module_is_not_loaded() -> None:
+    """Start-up: httpx's CLI module (click, pygments, rich) is never imported by defpin."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, defcheck.pin.client\n"
+        "m = sys.modules['httpx._main']\n"
+        "assert getattr(m, '__file__', None) is None, m\n"
+        "assert 'pygments' not in sys.modules\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stderr
