@@ -29,9 +29,9 @@ from defcheck.syntax import parse  # noqa: E402
 def _clear_caches() -> None:
     layout._CACHE.clear()
     try:
-        from defcheck.shell.tree import _parse_cached
+        from defcheck.shell.tree import clear_cache
 
-        _parse_cached.cache_clear()
+        clear_cache()
     except ImportError:  # pragma: no cover - without the shell helper
         pass
 

@@ -331,6 +331,12 @@ def _build(body: str, base: int, placeholders: bool) -> ShellBody:
 _parse_cached.__wrapped__ = _build  # type: ignore[attr-defined]  # uncached, as before
 
 
+def clear_cache() -> None:
+    """Forget every cached parse (benchmarks measure cold analysis with it)."""
+    _parse_small.cache_clear()
+    _parse_big.cache_clear()
+
+
 class _Builder:
     """Turns one tree-sitter parse plus the layout scan into a `ShellBody`."""
 
