@@ -6,7 +6,6 @@ absent, except in CI (CI=true), where that is a failure.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from defcheck.fileio import read_source
 from defcheck.format import FormatOptions, format_text, layout
 from defcheck.format.safety import check_equivalent
 from defcheck.syntax import parse
+from helpers import missing
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus" / "real"
@@ -24,9 +24,7 @@ pytestmark = pytest.mark.conformance
 
 def _corpus() -> list[Path]:
     if not CORPUS.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"corpus missing in CI: {CORPUS}")
-        pytest.skip(f"corpus not found at {CORPUS} (needs the shared/ checkout beside the repo)")
+        missing(f"corpus not found at {CORPUS} (needs the shared/ checkout beside the repo)")
     files = sorted(p for p in CORPUS.iterdir() if p.is_file())
     assert files, f"{CORPUS} is empty"
     return files

@@ -7,7 +7,6 @@ reason when the shared corpus is absent, except under CI (CI=true), where that f
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ import pytest
 from defcheck.lint import LintConfig, fix_text, lint_paths
 from defcheck.lint.discover import discover
 from defcheck.syntax import parse
+from helpers import missing
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / ".." / "shared" / "corpus" / "real"
@@ -26,9 +26,7 @@ pytestmark = pytest.mark.conformance
 def corpus_files() -> list[Path]:
     if not CORPUS.is_dir():
         message = f"shared corpus not found at {CORPUS.resolve()}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(message)
     files = list(discover([CORPUS]))
     assert len(files) >= 300
     return files
