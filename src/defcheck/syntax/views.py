@@ -183,7 +183,7 @@ class Placeholder:
 
     `skipped` marks one that Apptainer leaves alone because a `#` precedes it on its line
     (spec §7.3); its substitution depends on earlier substitutions on the same line only
-    through that rule, which `compat.buildargs` applies exactly.
+    through that rule, which `syntax.buildargs` applies exactly.
     """
 
     name: str
