@@ -180,3 +180,13 @@ def test_color_on_forced_tty_and_no_color(project: Path) -> None:
     env["NO_COLOR"] = "1"
     plain = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     assert "\x1b[" not in plain.stdout and plain.returncode == 1
+
+
+def test_unreadable_file_is_not_reported_as_passing(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["clean.def", "missing.def", *NO_SC]) == 2
+    captured = capsys.readouterr()
+    assert "missing.def:1:1: error: no such file" in captured.err
+    assert "All checks passed" not in captured.out
+    assert "1 file could not be read" in captured.out

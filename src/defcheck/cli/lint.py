@@ -234,7 +234,7 @@ def _report(results: list[FileResult], args: argparse.Namespace, fixed: int) -> 
     if args.format == "text":
         from defcheck.cli.render_lint import print_text, render_text
 
-        lines = render_text([r for r in results if r.error is None], fixed=fixed)
+        lines = render_text(results, fixed=fixed)
         if args.output:
             with open(args.output, "w", encoding="utf-8") as fh:
                 print_text(lines, color=False, stream=fh)

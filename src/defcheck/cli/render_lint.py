@@ -72,8 +72,13 @@ def summary(results: Sequence[FileResult], *, fixed: int = 0) -> str:
     findings = [f for r in results for f in r.findings]
     files = len([r for r in results if r.error is None])
     fixed_note = f" Fixed {fixed} finding{'s' if fixed != 1 else ''}." if fixed else ""
-    if not findings:
+    failed = len(results) - files
+    if failed:
+        fixed_note += f" {failed} file{'s' if failed != 1 else ''} could not be read."
+    if not findings and not failed:
         return f"All checks passed ({files} file{'s' if files != 1 else ''}).{fixed_note}"
+    if not findings:
+        return f"No findings in {files} file{'s' if files != 1 else ''}.{fixed_note}"
     counts = []
     for sev in Severity:
         n = sum(1 for f in findings if f.severity is sev)
