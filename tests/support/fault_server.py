@@ -28,6 +28,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.support.loopback import serve, shutdown
+
 _FORWARD = ("Accept", "Authorization")
 _BACK = ("Content-Type", "Docker-Content-Digest", "WWW-Authenticate", "Retry-After")
 
@@ -68,14 +70,12 @@ class FaultServer:
             server_owner = owner
 
         self._server = _Server(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        serve(self._server)
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        shutdown(self._server)
+        self._server = None
 
     def __enter__(self) -> FaultServer:
         return self.start()

@@ -50,40 +50,40 @@ _SOURCE_ENV = """for script in /.singularity.d/env/*.sh; do
 done
 """
 
-#: The OCI entrypoint: source the environment, then run the app's or the image's runscript.
-RUN_SCRIPT = f"""#!/bin/sh
-# Written by defcheck build: what `apptainer run` does, as the OCI entrypoint.
+
+def _action_script(action: str, file: str, no_app: str, fallback: str) -> str:
+    """An action script: source the environment, then run the app's or the image's `file`."""
+    return f"""#!/bin/sh
+# Written by defcheck build: what `apptainer {action}` does.
 {_SOURCE_ENV}
 app="${{APPTAINER_APPNAME:-${{SINGULARITY_APPNAME:-}}}}"
 if test -n "$app"; then
-    if test -x "/scif/apps/$app/scif/runscript"; then
-        exec "/scif/apps/$app/scif/runscript" "$@"
+    if test -x "/scif/apps/$app/scif/{file}"; then
+        exec "/scif/apps/$app/scif/{file}" "$@"
     fi
-    echo "No Apptainer runscript for contained app: $app" >&2
+    echo "{no_app}: $app" >&2
     exit 1
-elif test -x "/.singularity.d/runscript"; then
-    exec "/.singularity.d/runscript" "$@"
+elif test -x "/.singularity.d/{file}"; then
+    exec "/.singularity.d/{file}" "$@"
 fi
-echo "No Apptainer runscript found, executing /bin/sh" >&2
-exec /bin/sh "$@"
+{fallback}
 """
 
-TEST_SCRIPT = f"""#!/bin/sh
-# Written by defcheck build: what `apptainer test` does.
-{_SOURCE_ENV}
-app="${{APPTAINER_APPNAME:-${{SINGULARITY_APPNAME:-}}}}"
-if test -n "$app"; then
-    if test -x "/scif/apps/$app/scif/test"; then
-        exec "/scif/apps/$app/scif/test" "$@"
-    fi
-    echo "No tests for contained app: $app" >&2
-    exit 1
-elif test -x "/.singularity.d/test"; then
-    exec "/.singularity.d/test" "$@"
-fi
-echo "No test found in container, executing /bin/sh -c true" >&2
-exec /bin/sh -c true
-"""
+
+#: The OCI entrypoint: source the environment, then run the app's or the image's runscript.
+RUN_SCRIPT = _action_script(
+    "run",
+    "runscript",
+    "No Apptainer runscript for contained app",
+    'echo "No Apptainer runscript found, executing /bin/sh" >&2\nexec /bin/sh "$@"',
+)
+
+TEST_SCRIPT = _action_script(
+    "test",
+    "test",
+    "No tests for contained app",
+    'echo "No test found in container, executing /bin/sh -c true" >&2\nexec /bin/sh -c true',
+)
 
 EXEC_SCRIPT = f"""#!/bin/sh
 # Written by defcheck build: what `apptainer exec` does.
