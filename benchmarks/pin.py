@@ -103,8 +103,11 @@ def write_files(directory: Path, host: str, refs: list[str], nfiles: int) -> lis
 
 def run_defpin(files: list[Path], concurrency: int) -> tuple[float, dict]:  # type: ignore[type-arg]
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    cmd = [sys.executable, "-m", "defcheck.cli.defpin", "--json", "--dry-run", "--concurrency",
-           str(concurrency), *map(str, files)]  # fmt: skip
+    # The installed `defpin` script, as users run it (`python -m` where it is not installed).
+    script = Path(sys.executable).parent / "defpin"
+    launcher = [str(script)] if script.exists() else [sys.executable, "-m", "defcheck.cli.defpin"]
+    cmd = [*launcher, "--json", "--dry-run", "--concurrency", str(concurrency),
+           *map(str, files)]  # fmt: skip
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     elapsed = time.perf_counter() - start

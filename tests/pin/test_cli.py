@@ -112,3 +112,34 @@ def test_httpx_command_line_module_is_not_loaded() -> None:
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert r.returncode == 0, r.stderr
+
+
+def test_process_entry_point_flushes_output_and_exit_code(tmp_path: Path) -> None:
+    """`python -m defcheck.cli.defpin` ends with os._exit: output must be complete."""
+    files = []
+    for i in range(30):
+        f = tmp_path / f"a{i}.def"
+        f.write_text("Bootstrap: docker\nFrom: a:1\n\nBootstrap: docker\nFrom: b:2\n")
+        files.append(str(f))
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    cmd = [sys.executable, "-m", "defcheck.cli.defpin", "--check", "--json", *files]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert len(json.loads(proc.stdout)["results"]) == 60
+    proc = subprocess.run([*cmd[:3], str(tmp_path / "missing.def")], env=env,
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert proc.returncode == 2 and "missing.def" in proc.stderr
+
+
+def test_main_pauses_gc_for_start_up_only() -> None:
+    """`main()` turns the collector off for start-up and back on (frozen) before work."""
+    code = (
+        "import gc, defcheck.cli.defpin as d\n"
+        "gc.disable(); d._gc_paused = True\n"
+        "d._resume_gc()\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 0, d._gc_paused)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True", "True", "False"]

@@ -269,3 +269,21 @@ def test_resolve_all_dedups_and_reports_errors() -> None:
     results = resolver.resolve_all(queries)
     assert len(results) == 2 and len(seen) == 2
     assert isinstance(results[OciQuery("r", "missing", "1")], RegistryError)
+
+
+def test_defpin_client_keeps_no_cookies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Like Docker and skopeo, defpin's client neither stores nor sends cookies."""
+    from defcheck.pin import client as client_mod
+
+    seen: list[httpx.Request] = []
+
+    def handle(self: object, request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, headers={"Set-Cookie": "sid=1; Path=/"})
+
+    monkeypatch.setattr(client_mod.LazyTLSTransport, "handle_request", handle)
+    with client_mod.new_http_client(timeout=5, auth=None, concurrency=1) as http:
+        http.get("http://127.0.0.1:1/v2/")
+        http.get("http://127.0.0.1:1/v2/")
+        assert "cookie" not in seen[1].headers
+        assert not http.cookies

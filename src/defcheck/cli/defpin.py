@@ -9,12 +9,12 @@ imported only once a run needs them.
 from __future__ import annotations
 
 import argparse
-import difflib
+import gc
 import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from defcheck.errors import DefcheckError
 
@@ -197,25 +197,27 @@ def _run(args: argparse.Namespace) -> int:
     from defcheck.pin.engine import Mode, load
 
     options = _options(args)
-    files = load(args.paths)
-    offline = options.mode is Mode.CHECK
-    if offline:
+    if options.mode is Mode.CHECK:  # offline: httpx is never imported
         from defcheck.pin.engine import offline_report
 
+        _resume_gc()
+        files = load(args.paths)
         report = offline_report(files, options)
         return _finish(args, options, files, report, requests=0)
-    return _run_online(args, options, files)
+    return _run_online(args, options)
 
 
-def _run_online(args: argparse.Namespace, options: Options, files: list[SourceFile]) -> int:
+def _run_online(args: argparse.Namespace, options: Options) -> int:
     from defcheck.pin.auth import RegistryAuth
     from defcheck.pin.client import RegistryClient, new_http_client
     from defcheck.pin.credentials import CredentialStore
-    from defcheck.pin.engine import plan
+    from defcheck.pin.engine import load, plan
     from defcheck.pin.library import LibraryClient
     from defcheck.pin.reference import Agent
     from defcheck.pin.resolver import Resolver
 
+    _resume_gc()  # defpin's modules and httpx are loaded (httpcore: on the first request)
+    files = load(args.paths)
     auth = RegistryAuth(CredentialStore(args.creds))
     http = new_http_client(timeout=args.timeout, auth=auth, concurrency=args.concurrency)
     registry = RegistryClient(http, insecure_hosts=args.insecure_registry)
@@ -272,6 +274,8 @@ def _finish(
     elif not args.quiet:
         _write_text(out, report, preview=bool(preview), written=written)
     if args.diff:
+        import difflib
+
         texts = {f.path: f.text for f in files}
         for path, new in report.new_texts.items():
             out.writelines(
@@ -394,9 +398,53 @@ class _Progress:
             self._bar = None
 
 
+#: Set by `main()`: the garbage collector is paused for start-up (see `_resume_gc`).
+_gc_paused = False
+
+
+def _resume_gc() -> None:
+    """Re-enable the collector paused by `main()`, exempting what start-up created.
+
+    Importing httpx and the parser allocates ~100k long-lived objects and next to no
+    garbage; collecting while importing costs ~7% of that time. `gc.freeze()` moves
+    those objects out of the collector's reach before it runs again, so reading the
+    files, resolving and big runs are collected as usual.
+    """
+    global _gc_paused
+    if _gc_paused:
+        _gc_paused = False
+        gc.freeze()
+        gc.enable()
+
+
+def _exit(code: int) -> NoReturn:
+    """Flush the output and end the process without tearing the interpreter down.
+
+    Finalising the ~270 modules a networked run imports takes 25-40 ms and releases
+    nothing the OS would not. Nothing else is pending at this point: files are written
+    (atomically) and the HTTP clients closed before `defpin_main` returns, and the
+    resolver's daemon threads have finished. Under a tracer or profiler (coverage,
+    cProfile), or if flushing fails (a closed pipe), the normal exit path runs.
+    """
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        sys.exit(code)  # coverage or a profiler writes its data at exit
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)
+    if "logging" in sys.modules:
+        sys.modules["logging"].shutdown()
+    os._exit(code)
+
+
 def main() -> None:
-    """`python -m defcheck.cli.defpin`."""
-    sys.exit(defpin_main())
+    """`python -m defcheck.cli.defpin`: `defpin_main` as a process of its own."""
+    global _gc_paused
+    if gc.isenabled():
+        gc.disable()
+        _gc_paused = True
+    _exit(defpin_main())
 
 
 if __name__ == "__main__":

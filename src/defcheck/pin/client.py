@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import hashlib
+import http.cookiejar
 import json
 import ssl
 import sys
@@ -49,6 +50,7 @@ DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 MANIFEST_ACCEPT = ", ".join((OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST))
 INDEX_TYPES = frozenset({OCI_INDEX, DOCKER_LIST})
 USER_AGENT = "defpin (defcheck)"
+_UA_ONLY = {"User-Agent": USER_AGENT}
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,9 +182,7 @@ class RegistryClient:
         return Repo(self.scheme_for(host), host, name)
 
     def _send(self, method: str, url: str, accept: str | None, what: str) -> httpx.Response:
-        headers = {"User-Agent": USER_AGENT}
-        if accept:
-            headers["Accept"] = accept
+        headers = {"User-Agent": USER_AGENT, "Accept": accept} if accept else _UA_ONLY
         with map_http_errors(what):
             response = self.http.request(method, url, headers=headers)
         with self._lock:
@@ -251,6 +251,7 @@ def new_http_client(*, timeout: float, auth: httpx.Auth | None, concurrency: int
 
     httpx drops `Authorization` on redirects to another origin, so credentials never
     follow a redirect to a blob store. Proxies from the environment still apply.
+    Cookies are not kept (`NoCookies`).
     """
     limits = httpx.Limits(max_connections=max(concurrency, 1) * 2, max_keepalive_connections=32)
     return httpx.Client(
@@ -259,7 +260,23 @@ def new_http_client(*, timeout: float, auth: httpx.Auth | None, concurrency: int
         auth=auth,
         follow_redirects=True,
         trust_env=True,
+        cookies=NoCookies(),
     )
+
+
+class NoCookies(http.cookiejar.CookieJar):
+    """A cookie jar that keeps nothing.
+
+    The distribution and library APIs do not use cookies, and neither Docker nor skopeo
+    keeps them (Go's HTTP client has no jar unless given one). httpx's jar would turn
+    every response's headers into an `email.message.Message` to look for `Set-Cookie`.
+    """
+
+    def extract_cookies(self, response: object, request: object) -> None:
+        """Ignore `Set-Cookie`."""
+
+    def set_cookie(self, cookie: http.cookiejar.Cookie) -> None:
+        """Keep nothing."""
 
 
 class LazyTLSTransport(httpx.BaseTransport):

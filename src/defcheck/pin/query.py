@@ -5,7 +5,7 @@ Kept apart from `resolver` so that offline runs (`defpin --check`) never import 
 
 from __future__ import annotations
 
-import platform as _platform
+import os
 from dataclasses import dataclass
 from enum import Enum
 
@@ -23,7 +23,12 @@ _MACHINE_ARCH = {
 
 def host_arch() -> str:
     """The OCI architecture name of this machine (`amd64`, `arm64` ...)."""
-    machine = _platform.machine().lower()
+    if hasattr(os, "uname"):  # what `platform.machine()` returns, without importing it
+        machine = os.uname().machine.lower()
+    else:  # pragma: no cover - Windows
+        import platform
+
+        machine = platform.machine().lower()
     return _MACHINE_ARCH.get(machine, machine)
 
 
