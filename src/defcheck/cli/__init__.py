@@ -9,7 +9,6 @@ needed, 2 usage or runtime error.
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 from defcheck import __version__
@@ -43,8 +42,31 @@ def _usage() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`defcheck` entry point."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    """`defcheck` entry point (`argv` defaults to the program's own arguments)."""
+    if argv is not None:
+        return _main(list(argv))
+    try:
+        return _main(sys.argv[1:])
+    finally:
+        _before_exit()
+
+
+def _before_exit() -> None:
+    """Called when `main()` runs as the program (console script, `python -m defcheck`),
+    which is about to exit.
+
+    `gc.freeze()` moves every object out of the collector's reach, so the interpreter's
+    final collections at exit do not walk them all again: that walk costs more than
+    linting a small file (~20-30 ms). Memory is returned to the system at exit anyway;
+    only cyclic garbage left at exit is not collected (Python does not promise that).
+    """
+    import gc
+
+    gc.freeze()
+
+
+def _main(args: list[str]) -> int:
+    """Run the command named in `args`; the exit status."""
     if not args or args[0] in ("-h", "--help", "help"):
         sys.stdout.write(_usage())
         return 0 if args else 2
@@ -55,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     if name not in COMMANDS:
         sys.stderr.write(f"defcheck: error: unknown command {name!r}\n\n{_usage()}")
         return 2
-    module = importlib.import_module(COMMANDS[name][0])
+    __import__(COMMANDS[name][0])  # not importlib.import_module: importlib costs start-up
+    module = sys.modules[COMMANDS[name][0]]
     try:
         if name in ("rule", "rules"):
             return int(getattr(module, f"run_{name}")(args[1:]))

@@ -6,20 +6,22 @@ fixes to apply), 2 error (unreadable file, invalid configuration, bad usage).
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, cast
 
 from defcheck.errors import ConfigError, SourceError
 from defcheck.lint.config import LintConfig, clear_cache, load_config
 from defcheck.lint.engine import FileResult, failing, lint_documents
-from defcheck.lint.model import Severity
+from defcheck.lint.model import Finding, Severity
 from defcheck.syntax import Document, parse
 
+# Start-up time matters here (pre-commit and editors run `defcheck lint FILE` constantly):
+# no dataclasses, pathlib or typing at run time; argparse, json, rich and difflib are
+# imported only by the options that need them.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
+    from typing import TextIO
 
 OUTPUT_FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
 
@@ -51,7 +53,8 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     if not any(arg.startswith("-") for arg in argv):
         from types import SimpleNamespace
 
-        return cast("argparse.Namespace", SimpleNamespace(paths=list(argv), **_DEFAULTS))
+        namespace: argparse.Namespace = SimpleNamespace(paths=list(argv), **_DEFAULTS)  # type: ignore[assignment]
+        return namespace
     return _parser().parse_args(argv)
 
 
@@ -104,7 +107,15 @@ def _apply_cli(config: LintConfig, args: argparse.Namespace) -> LintConfig:
         changes["ignore"] = config.ignore + ignore
     if args.fail_on:
         changes["fail_on"] = Severity(args.fail_on)
-    return dataclasses.replace(config, **changes) if changes else config  # type: ignore[arg-type]
+    return config.replace(**changes) if changes else config
+
+
+def _with_findings(
+    res: FileResult, findings: tuple[Finding, ...], text: str | None = None
+) -> FileResult:
+    """`res` with other findings (and text)."""
+    new_text = res.text if text is None else text
+    return FileResult(res.path, new_text, findings, res.error, res.config)
 
 
 def _read_error(path: str, exc: SourceError) -> str:
@@ -141,9 +152,7 @@ def run(argv: list[str]) -> int:
             (parse(r.text or ""), r.path, r.config or LintConfig()) for r in good
         ]
         linted = lint_documents(docs, shellcheck=shellcheck)
-        results = [
-            dataclasses.replace(r, findings=tuple(f)) for r, f in zip(good, linted, strict=True)
-        ]
+        results = [_with_findings(r, tuple(f)) for r, f in zip(good, linted, strict=True)]
     all_results = results + [r for r in inputs if r.error is not None]
     _report(all_results, args, fixed)
     if status:
@@ -161,11 +170,13 @@ def _collect(
     paths: list[str], args: argparse.Namespace, fixed_config: LintConfig | None
 ) -> list[FileResult]:
     from defcheck.fileio import decode_source, read_source, read_stdin
-    from defcheck.lint.discover import discover
+    from defcheck.lint.discover import discover_names
 
     out: list[FileResult] = []
     for raw in paths:
         if raw == "-":
+            from pathlib import Path
+
             name = args.stdin_filename or "<stdin>"
             start = Path(args.stdin_filename).parent if args.stdin_filename else Path.cwd()
             config = _apply_cli(fixed_config or load_config(start=start.resolve()), args)
@@ -177,14 +188,14 @@ def _collect(
                 continue
             out.append(FileResult(name, text, config=config))
             continue
-        for file in discover([raw]):
+        for file in discover_names([raw]):
             config = _apply_cli(fixed_config or load_config(start=file), args)
             try:
                 text = read_source(file)
             except SourceError as exc:
-                out.append(FileResult(str(file), None, error=exc, config=config))
+                out.append(FileResult(file, None, error=exc, config=config))
                 continue
-            out.append(FileResult(str(file), text, config=config))
+            out.append(FileResult(file, text, config=config))
     return out
 
 
@@ -225,7 +236,7 @@ def _fix(
                     write_failed = True
         if is_stdin and not args.diff:
             sys.stdout.write(outcome.text)
-        results.append(dataclasses.replace(res, text=outcome.text, findings=outcome.findings))
+        results.append(_with_findings(res, outcome.findings, outcome.text))
     return results, fixed, changed, write_failed
 
 

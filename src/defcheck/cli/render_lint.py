@@ -12,12 +12,15 @@ Plain text unless `color` is true; then rich adds colour (rich honours `NO_COLOR
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from defcheck.lint.engine import FileResult
-from defcheck.lint.fixes import allowed
-from defcheck.lint.model import Finding, Severity
+from defcheck.lint.model import Severity, allowed
 from defcheck.syntax import LineIndex
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from defcheck.lint.engine import FileResult
+    from defcheck.lint.model import Finding
 
 _STYLE = {
     Severity.ERROR: "bold red",

@@ -8,8 +8,7 @@
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass
+from defcheck.syntax.record import record
 
 #: Keys every agent honours.
 COMMON_KEYS = frozenset({"bootstrap", "stage"})
@@ -17,7 +16,7 @@ _OCI = frozenset({"from", "registry", "namespace"})
 _SIF = frozenset({"from", "fingerprints"})
 
 
-@dataclass(frozen=True)
+@record  # not @dataclass: importing dataclasses costs more than a lint run
 class Agent:
     """A bootstrap agent: the keys it reads and the keys it requires."""
 
@@ -121,4 +120,6 @@ def canonical_key(norm: str) -> str:
 
 def suggest(word: str, candidates: list[str] | tuple[str, ...], cutoff: float = 0.75) -> list[str]:
     """Close matches for a misspelled name, best first (difflib)."""
+    import difflib  # only when a name is misspelled
+
     return difflib.get_close_matches(word, list(candidates), n=3, cutoff=cutoff)

@@ -27,16 +27,21 @@ Every key is validated here, in one place, with messages such as
 
 from __future__ import annotations
 
-import fnmatch
+import os
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
-from typing import Any
 
 from defcheck.errors import ConfigError
 from defcheck.lint.context import LintSettings
 from defcheck.lint.model import Severity
+from defcheck.syntax.record import record
+
+# pathlib, fnmatch and tomllib are imported where they are needed: this module is on the
+# start-up path of every `defcheck lint`, and most runs find no configuration at all.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+    from typing import Any
 
 CONFIG_NAMES = (".defcheck.toml", "pyproject.toml")
 
@@ -60,7 +65,7 @@ _KNOWN_KEYS = frozenset(
 _SEVERITIES = ", ".join(s.value for s in Severity)
 
 
-@dataclass(frozen=True)
+@record  # not @dataclass (start-up time); `dataclasses.replace` still works, see below
 class LintConfig:
     """What to check and how to report it. The default checks every default rule.
 
@@ -76,7 +81,7 @@ class LintConfig:
     severity: tuple[tuple[str, Severity], ...] = ()
     fail_on: Severity = Severity.INFO
     shellcheck: bool = True
-    settings: LintSettings = field(default_factory=LintSettings)
+    settings: LintSettings = LintSettings()  # immutable, so one shared default is fine
     options: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = ()
     path: Path | None = None
     root: Path | None = None
@@ -100,6 +105,9 @@ class LintConfig:
         """Codes ignored by `per-file-ignores` for `path`."""
         if path is None or not self.per_file_ignores:
             return ()
+        import fnmatch
+        from pathlib import Path, PurePosixPath
+
         p = Path(path)
         candidates = {p.name, PurePosixPath(p).as_posix()}
         if self.root is not None:
@@ -114,6 +122,39 @@ class LintConfig:
                 out.extend(codes)
         return tuple(out)
 
+    def replace(self, **changes: Any) -> LintConfig:
+        """A copy with some fields changed (`dataclasses.replace`)."""
+        values = {name: getattr(self, name) for name in _FIELDS}
+        values.update(changes)
+        return LintConfig(**values)
+
+
+_FIELDS: tuple[str, ...] = LintConfig.__record_fields__  # type: ignore[attr-defined]
+
+
+class _DataclassFields:
+    """`LintConfig.__dataclass_fields__`, built on first use.
+
+    Callers may treat `LintConfig` as the frozen dataclass it used to be
+    (`dataclasses.replace(config, ...)`, `dataclasses.fields`); the `Field`s come from an
+    equivalent dataclass made only when such a caller asks, so `defcheck lint` itself
+    never imports `dataclasses`.
+    """
+
+    def __get__(self, obj: object, owner: type) -> dict[str, Any]:
+        import dataclasses
+
+        init: Any = getattr(owner, "__init__")  # noqa: B009
+        defaults = dict(zip(_FIELDS, init.__defaults__ or (), strict=True))
+        namespace = {"__annotations__": dict.fromkeys(_FIELDS, "object"), **defaults}
+        shadow: Any = dataclasses.dataclass(frozen=True)(type(owner.__name__, (), namespace))
+        fields: dict[str, Any] = shadow.__dataclass_fields__
+        type.__setattr__(owner, "__dataclass_fields__", fields)
+        return fields
+
+
+setattr(LintConfig, "__dataclass_fields__", _DataclassFields())  # noqa: B010
+
 
 def _toml_loads(text: str) -> dict[str, Any]:
     if sys.version_info >= (3, 11):
@@ -126,37 +167,102 @@ def _toml_loads(text: str) -> dict[str, Any]:
 
 def find_config_file(start: Path) -> tuple[Path, dict[str, Any]] | None:
     """The nearest configuration file at or above `start` and its `[tool.defcheck]` table."""
-    here = start if start.is_dir() else start.parent
-    here = here.resolve()
-    for directory in (here, *here.parents):
+    found = _find_config(_directory(start))
+    if found is None:
+        return None
+    from pathlib import Path
+
+    return Path(found[0]), found[1]
+
+
+def _directory(start: str | os.PathLike[str]) -> str:
+    """The resolved directory of `start`: itself if it is a directory, else its parent.
+
+    (`os.path` rather than `pathlib`, which costs start-up time; same result as
+    `Path(start).parent.resolve()`.)
+    """
+    here = os.fspath(start) or "."
+    if not os.path.isdir(here):
+        here = os.path.dirname(here.rstrip("/" + os.sep)) or "."
+    return os.path.realpath(here)
+
+
+def _find_config(directory: str) -> tuple[str, dict[str, Any]] | None:
+    """`find_config_file` from a resolved directory, walking up to the root."""
+    while True:
         for name in CONFIG_NAMES:
-            candidate = directory / name
-            if not candidate.is_file():
+            candidate = os.path.join(directory, name)
+            if not os.path.isfile(candidate):
                 continue
             table = _read_table(candidate)
             if table is not None:
                 return candidate, table
-    return None
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
 
 
-def _read_table(path: Path) -> dict[str, Any] | None:
+def _read_table(path: str | os.PathLike[str]) -> dict[str, Any] | None:
     try:
-        data = _toml_loads(path.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
     except OSError as exc:
         raise ConfigError(f"invalid config: {path}: cannot read ({exc.strerror})") from None
     except UnicodeDecodeError:
         raise ConfigError(f"invalid config: {path}: not valid UTF-8") from None
+    is_defcheck_toml = os.path.basename(path) == ".defcheck.toml"
+    if not is_defcheck_toml and not _may_name_defcheck(text):
+        return None  # no `[tool.defcheck]` table: not worth parsing (or importing tomllib)
+    try:
+        data = _toml_loads(text)
     except ValueError as exc:  # tomllib.TOMLDecodeError is a ValueError
         raise ConfigError(f"invalid config: {path}: {exc}") from None
     tool = data.get("tool")
     if isinstance(tool, dict) and isinstance(tool.get("defcheck"), dict):
         return dict(tool["defcheck"])
-    if path.name == ".defcheck.toml":
+    if is_defcheck_toml:
         return {k: v for k, v in data.items() if k != "tool"}
     return None
 
 
-_CACHE: dict[Path, LintConfig] = {}
+def _may_name_defcheck(text: str) -> bool:
+    """False only if the TOML `text` has no `tool.defcheck` table (a quick scan).
+
+    Conservative: any doubt means "parse it". In TOML 1.0 the table can only come from
+    a line that names both `tool` and `defcheck` (`[tool.defcheck]`, `[ "tool".defcheck ]`,
+    `tool.defcheck.select = ...`, `tool = {defcheck = ...}`), or from a `defcheck` key
+    under a `[tool]` table, or from keys spelled with escapes (`"def\\u0063heck"`).
+    Keys and headers never span lines. Files that mention defcheck otherwise (its own
+    `pyproject.toml`, `[project.scripts] defcheck = ...`) need no parse.
+    """
+    if "\\u" in text or "\\U" in text or "\\x" in text:
+        return True
+    if "defcheck" not in text:
+        return False
+    bare_key = False
+    for line in text.split("\n"):
+        if "defcheck" not in line:
+            continue
+        if "tool" in line:
+            return True
+        if "defcheck" in line.split("=", 1)[0]:
+            bare_key = True
+    if not bare_key:
+        return False
+    return any(_is_tool_header(line) for line in text.split("\n") if "tool" in line)
+
+
+def _is_tool_header(line: str) -> bool:
+    """True for a `[tool]` table header line (or `[[tool]]`, `[ "tool" ]`...)."""
+    stripped = line.strip()
+    if not stripped.startswith("["):
+        return False
+    name = stripped.lstrip("[").split("]", 1)[0]
+    return "".join(name.split()).strip("\"'") == "tool"
+
+
+_CACHE: dict[str, LintConfig] = {}
 
 
 def load_config(path: str | Path | None = None, *, start: str | Path | None = None) -> LintConfig:
@@ -167,6 +273,8 @@ def load_config(path: str | Path | None = None, *, start: str | Path | None = No
     `ConfigError` for invalid files.
     """
     if path is not None:
+        from pathlib import Path
+
         p = Path(path)
         if not p.is_file():
             raise ConfigError(f"invalid config: {p}: no such file")
@@ -174,12 +282,17 @@ def load_config(path: str | Path | None = None, *, start: str | Path | None = No
         return parse_config(table or {}, source=p)
     if start is None:
         return LintConfig()
-    here = Path(start)
-    here = (here if here.is_dir() else here.parent).resolve()
-    if here in _CACHE:
-        return _CACHE[here]
-    found = find_config_file(here)
-    config = LintConfig() if found is None else parse_config(found[1], source=found[0])
+    here = _directory(start)
+    config = _CACHE.get(here)
+    if config is not None:
+        return config
+    found = _find_config(here)
+    if found is None:
+        config = LintConfig()
+    else:
+        from pathlib import Path
+
+        config = parse_config(found[1], source=Path(found[0]))
     _CACHE[here] = config
     return config
 

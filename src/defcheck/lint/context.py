@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from defcheck.lint.model import Applicability, Finding, Fix
+from defcheck.syntax.edits import Edit
+from defcheck.syntax.record import record
 
-from defcheck.lint.model import Applicability, Finding, Fix, Related
-from defcheck.syntax import Document, Edit, Span
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from defcheck.lint.model import Related
+    from defcheck.syntax import Document, Span
 
 
-@dataclass(frozen=True)
+@record  # not @dataclass: importing dataclasses costs more start-up than a lint run
 class LintSettings:
     """Project-wide settings rules may read (from `[tool.defcheck]`)."""
 

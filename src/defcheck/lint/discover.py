@@ -10,8 +10,11 @@ walked recursively, skipping VCS, virtualenv and dependency directories.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from pathlib import Path
 
 SKIP_DIRS = frozenset(
     {
@@ -40,19 +43,42 @@ def is_definition_file(name: str) -> bool:
 
 def discover(paths: Sequence[str | Path]) -> Iterator[Path]:
     """Files to lint, in a stable order; explicit files are yielded even if missing."""
+    from pathlib import Path
+
+    for name in discover_names(paths):
+        yield Path(name)
+
+
+def discover_names(paths: Sequence[str | os.PathLike[str]]) -> Iterator[str]:
+    """`discover`, yielding `str(path)` for each path (without importing `pathlib`,
+    which costs start-up time; `defcheck lint` uses this)."""
     for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            yield from _walk(path)
+        name = _normalise(os.fspath(raw))
+        if os.path.isdir(name):
+            yield from _walk(name)
         else:
-            yield path
+            yield name
 
 
-def _walk(root: Path) -> Iterator[Path]:
+def _walk(root: str) -> Iterator[str]:
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
         for name in sorted(filenames):
             if is_definition_file(name):
-                candidate = Path(dirpath) / name
-                if candidate.is_file():
+                candidate = _normalise(os.path.join(dirpath, name))
+                if os.path.isfile(candidate):
                     yield candidate
+
+
+def _normalise(path: str) -> str:
+    """`str(Path(path))`: `.` parts, repeated and trailing separators dropped."""
+    if os.name == "nt":  # pragma: no cover - drives and UNC roots: let pathlib do it
+        from pathlib import Path
+
+        return str(Path(path))
+    root = ""
+    if path.startswith("/"):
+        # POSIX keeps exactly two leading slashes (implementation-defined root).
+        root = "//" if path.startswith("//") and not path.startswith("///") else "/"
+    parts = [part for part in path.split("/") if part and part != "."]
+    return root + "/".join(parts) or "."

@@ -21,24 +21,23 @@ order for each document:
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from defcheck.errors import SourceError
 from defcheck.lint.config import LintConfig, load_config
 from defcheck.lint.context import RuleContext
-from defcheck.lint.model import Applicability, Finding, Fix, Severity
+from defcheck.lint.model import Applicability, Finding, Fix, RuleMeta, Severity
 from defcheck.lint.registry import Rule, all_rules, get_rule
 from defcheck.lint.selection import Selection
 from defcheck.lint.suppress import Suppression, apply_suppressions, find_suppressions
-from defcheck.syntax import Document, Edit, Span, parse
-from defcheck.syntax.record import mutable_record
+from defcheck.syntax import Document, Edit, Section, Span, parse
+from defcheck.syntax.record import mutable_record, record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from defcheck.shell.shellcheck import ShellCheckFinding, ShellCheckRequest
+    from pathlib import Path
+
+    from defcheck.shell.shellcheck import ShellCheckFinding, ShellCheckRequest, ShellCheckRun
 
 PARSE_ERROR = "DEF001"
 RULE_CRASH = "DEF002"
@@ -53,7 +52,7 @@ _SC_LEVELS = {
 }
 
 
-@dataclass(frozen=True)
+@record  # not @dataclass: importing dataclasses costs more start-up than a lint run
 class FileResult:
     """The outcome of linting one file: its findings, or the error that stopped it."""
 
@@ -89,16 +88,19 @@ def lint_document(
     path: str | Path | None = None,
     config: LintConfig | None = None,
     shellcheck: bool = True,
+    incremental: bool = False,
 ) -> list[Finding]:
     """Lint one parsed document and return its findings, sorted by position.
 
     `config` defaults to `LintConfig()` (no file discovery; use `load_config` for that).
-    ShellCheck runs when both `shellcheck` and `config.shellcheck` are true.
+    ShellCheck runs when both `shellcheck` and `config.shellcheck` are true. With
+    `incremental` (the language server), big shell bodies are analysed chunk by chunk and
+    the results memoised (`defcheck.lint.incremental`): the findings are the same, and
+    linting the next version of the text costs about what changed.
     """
     cfg = config if config is not None else LintConfig()
-    return lint_documents([(doc, None if path is None else str(path), cfg)], shellcheck=shellcheck)[
-        0
-    ]
+    item = (doc, None if path is None else str(path), cfg)
+    return lint_documents([item], shellcheck=shellcheck, incremental=incremental)[0]
 
 
 def lint_text(
@@ -113,7 +115,10 @@ def lint_text(
 
 
 def lint_documents(
-    items: Sequence[tuple[Document, str | None, LintConfig]], *, shellcheck: bool = True
+    items: Sequence[tuple[Document, str | None, LintConfig]],
+    *,
+    shellcheck: bool = True,
+    incremental: bool = False,
 ) -> list[list[Finding]]:
     """Lint many documents in one go; ShellCheck runs once over all their bodies.
 
@@ -131,7 +136,9 @@ def lint_documents(
     rules = all_rules()
     for job in jobs:
         with _NoCyclicGC():
-            job.findings = _run_rules(job.doc, job.path, job.config, job.selection, rules)
+            job.findings = _run_rules(
+                job.doc, job.path, job.config, job.selection, rules, incremental
+            )
     if pending is not None:
         _collect_shellcheck(jobs, pending)
     out: list[list[Finding]] = []
@@ -177,8 +184,27 @@ def _run_rules(
     config: LintConfig,
     selection: Selection,
     rules: Iterable[Rule],
+    incremental: bool = False,
 ) -> list[Finding]:
+    from defcheck.lint.incremental import big_sections, chunking
+
+    big = big_sections(doc) if incremental else []
+    with chunking(bool(big)):
+        return _run_selected(doc, path, config, selection, rules, big)
+
+
+def _run_selected(
+    doc: Document,
+    path: str | None,
+    config: LintConfig,
+    selection: Selection,
+    rules: Iterable[Rule],
+    big: list[Section],
+) -> list[Finding]:
+    from defcheck.lint.incremental import is_chunk_local, run_chunk_local
+
     out: list[Finding] = []
+    chunked: list[tuple[Rule, RuleContext]] = []
     for rule_ in rules:
         meta = rule_.meta
         if not selection.enabled(meta.code, meta.name, default_enabled=meta.default_enabled):
@@ -188,19 +214,27 @@ def _run_rules(
         ctx = RuleContext(
             doc=doc, code=meta.code, path=path, options=options, settings=config.settings
         )
+        if big and is_chunk_local(rule_):
+            chunked.append((rule_, ctx))  # big shell bodies: chunk by chunk, memoised
+            continue
         try:
             out.extend(rule_.check(ctx))
         except Exception as exc:  # a crashing rule must not stop the run
-            out.append(
-                Finding(
-                    RULE_CRASH,
-                    f"rule {meta.code} ({meta.name}) crashed: {type(exc).__name__}: {exc}; "
-                    f"please report this bug. Silence it with `# defcheck: "
-                    f'ignore-file[{meta.code}]` or `ignore = ["{meta.code}"]`',
-                    Span(0, 0),
-                )
-            )
+            out.append(_crash(meta, exc))
+    if chunked:
+        out.extend(run_chunk_local(chunked, big, _crash))
     return out
+
+
+def _crash(meta: RuleMeta, exc: Exception) -> Finding:
+    """The finding that reports a crashing rule (the run goes on without it)."""
+    return Finding(
+        RULE_CRASH,
+        f"rule {meta.code} ({meta.name}) crashed: {type(exc).__name__}: {exc}; "
+        f"please report this bug. Silence it with `# defcheck: "
+        f'ignore-file[{meta.code}]` or `ignore = ["{meta.code}"]`',
+        Span(0, 0),
+    )
 
 
 # -- ShellCheck -------------------------------------------------------------------------
@@ -213,44 +247,21 @@ def _shell_requests(doc: Document) -> list[tuple[int, ShellCheckRequest]]:
     return [(i, req) for i, (_, req) in enumerate(shellcheck_requests(doc))]
 
 
-class _Pending:
-    """ShellCheck running in a background thread (a plain thread: importing
-    concurrent.futures costs more start-up time than ShellCheck needs to start)."""
+def _start_shellcheck(jobs: list[_Job]) -> ShellCheckRun | None:
+    """Start ShellCheck on every job's requests; its processes run while the rules run.
 
-    def __init__(self, requests: list[ShellCheckRequest]) -> None:
-        import threading
-
-        self._requests = requests
-        self._value: list[tuple[ShellCheckFinding, ...]] = []
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="defcheck-shellcheck", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            from defcheck.shell.shellcheck import check_bodies
-
-            self._value = check_bodies(self._requests)
-        except BaseException as exc:  # handed to the caller by result()
-            self._error = exc
-
-    def result(self) -> list[tuple[ShellCheckFinding, ...]]:
-        """Wait for ShellCheck; raise what it raised."""
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
-
-
-def _start_shellcheck(jobs: list[_Job]) -> _Pending | None:
-    """Start every job's ShellCheck requests in a background thread."""
+    They are started right here (`start_bodies` spawns them without a thread), before
+    the rules are even imported; errors surface when the result is collected.
+    """
     requests = [req for job in jobs for _, req in job.shell]
     if not requests:
         return None
-    return _Pending(requests)
+    from defcheck.shell.shellcheck import start_bodies
+
+    return start_bodies(requests)
 
 
-def _collect_shellcheck(jobs: list[_Job], pending: _Pending) -> None:
+def _collect_shellcheck(jobs: list[_Job], pending: ShellCheckRun) -> None:
     """Wait for ShellCheck and add its findings (or DEF004 if it could not run)."""
     try:
         results = pending.result()
@@ -361,25 +372,14 @@ def _decorate(
 
 
 def _with(finding: Finding, severity: Severity, name: str) -> Finding:
-    """`dataclasses.replace(finding, severity=..., name=...)`, without its overhead
-    (the language server decorates thousands of findings per keystroke)."""
-    if _PLAIN_FINDING:
-        new = object.__new__(Finding)
-        new.__dict__.update(finding.__dict__)
-        new.__dict__["severity"] = severity
-        new.__dict__["name"] = name
-        return new
-    return dataclasses.replace(finding, severity=severity, name=name)
-
-
-#: Finding is a plain frozen dataclass (no `__post_init__`, no slots): copying its
-#: `__dict__` is what `dataclasses.replace` would do.
-_PLAIN_FINDING = (
-    type(Finding) is type
-    and not hasattr(Finding, "__post_init__")
-    and not hasattr(Finding, "__slots__")
-    and all(f.init for f in dataclasses.fields(Finding))
-)
+    """A copy of `finding` with another severity and name; copying the `__dict__` of the
+    record (no `__post_init__`, no slots) skips `__init__` (the language server decorates
+    thousands of findings per keystroke)."""
+    new = object.__new__(Finding)
+    new.__dict__.update(finding.__dict__)
+    new.__dict__["severity"] = severity
+    new.__dict__["name"] = name
+    return new
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -482,7 +482,7 @@ def lint_paths(
     for slot, findings in zip(slots, linted, strict=True):
         res = results[slot]
         assert res is not None
-        results[slot] = dataclasses.replace(res, findings=tuple(findings))
+        results[slot] = FileResult(res.path, res.text, tuple(findings), res.error, res.config)
     return [r for r in results if r is not None]
 
 

@@ -12,19 +12,22 @@ input was accepted is undone fix by fix: a fix never introduces a `DEF001` error
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
-from pathlib import Path
 
 from defcheck.lint.config import LintConfig
 from defcheck.lint.engine import lint_document
-from defcheck.lint.model import Applicability, Finding, Fix
+from defcheck.lint.model import Finding, Fix, allowed
 from defcheck.syntax import Document, apply_edits, parse
 from defcheck.syntax.edits import OverlappingEditsError
+from defcheck.syntax.record import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 MAX_ROUNDS = 10
 
 
-@dataclass(frozen=True)
+@record  # not @dataclass: importing dataclasses costs start-up time
 class FixResult:
     """The fixed text, how many fixes were applied, and what is left to report."""
 
@@ -33,15 +36,6 @@ class FixResult:
     rounds: int
     findings: tuple[Finding, ...]
     doc: Document
-
-
-def allowed(fix: Fix | None, *, unsafe: bool) -> bool:
-    """True if `fix` may be applied in this mode."""
-    if fix is None or not fix.edits:
-        return False
-    if fix.applicability is Applicability.SAFE:
-        return True
-    return unsafe and fix.applicability is Applicability.UNSAFE
 
 
 def fix_text(

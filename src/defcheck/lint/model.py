@@ -1,11 +1,37 @@
-"""Values the linter produces: findings, fixes and rule metadata."""
+"""Values the linter produces: findings, fixes and rule metadata.
+
+The value types are `@record`s (frozen-dataclass stand-ins from the syntax layer), not
+dataclasses: importing `dataclasses` (and the `inspect` it pulls in) costs more than
+linting a typical file, and `defcheck lint` starts constantly (pre-commit, editors).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import Enum
 
-from defcheck.syntax import Edit, Span
+from defcheck.syntax.record import record
+from defcheck.syntax.span import Span
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    from defcheck.syntax.edits import Edit
+
+    _T = TypeVar("_T")
+
+
+def post_init(cls: type[_T]) -> type[_T]:
+    """Make a `@record` class call its `__post_init__` after `__init__` (as dataclasses do)."""
+    init = cls.__init__
+
+    def __init__(self: Any, *args: object, **kwargs: object) -> None:
+        init(self, *args, **kwargs)
+        self.__post_init__()
+
+    __init__.__qualname__ = init.__qualname__
+    setattr(cls, "__init__", __init__)  # noqa: B010
+    return cls
 
 
 class Severity(str, Enum):
@@ -19,7 +45,10 @@ class Severity(str, Enum):
     @property
     def rank(self) -> int:
         """Higher is worse."""
-        return {"style": 0, "info": 1, "warning": 2, "error": 3}[self.value]
+        return _RANKS[self.value]
+
+
+_RANKS = {"style": 0, "info": 1, "warning": 2, "error": 3}
 
 
 class Applicability(str, Enum):
@@ -30,7 +59,7 @@ class Applicability(str, Enum):
     DISPLAY = "display-only"
 
 
-@dataclass(frozen=True)
+@record
 class Fix:
     """Edits that fix a finding, with their applicability and a short description."""
 
@@ -39,7 +68,7 @@ class Fix:
     applicability: Applicability = Applicability.SAFE
 
 
-@dataclass(frozen=True)
+@record
 class Related:
     """Another place that explains a finding (e.g. the first definition of a stage name)."""
 
@@ -47,7 +76,7 @@ class Related:
     message: str
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     """One problem at one place. `severity` is filled in by the engine from config."""
 
@@ -61,7 +90,21 @@ class Finding:
     name: str = ""
 
 
-@dataclass(frozen=True)
+def allowed(fix: Fix | None, *, unsafe: bool) -> bool:
+    """True if `fix` may be applied in this mode (`--fix`, or `--unsafe-fixes` if `unsafe`)."""
+    if fix is None or not fix.edits:
+        return False
+    if fix.applicability is Applicability.SAFE:
+        return True
+    return unsafe and fix.applicability is Applicability.UNSAFE
+
+
+#: The default of `RuleMeta.options`; replaced by a new dict in each instance.
+_NO_OPTIONS: dict[str, object] = {}
+
+
+@post_init
+@record
 class RuleMeta:
     """Everything the docs, `defcheck rule CODE` and SARIF say about a rule."""
 
@@ -73,9 +116,14 @@ class RuleMeta:
     explanation: str  # markdown: Why is this bad? / Example / Use instead / Fix safety ...
     fix: Applicability | None = None
     default_enabled: bool = True
-    options: dict[str, object] = field(default_factory=dict)
+    options: dict[str, object] = _NO_OPTIONS
 
     @property
     def url(self) -> str:
         """Link to the rule's documentation page."""
         return f"https://github.com/defcheck/defcheck/blob/main/docs/rules/{self.code}.md"
+
+    def __post_init__(self) -> None:
+        """Give each `RuleMeta` without `options` its own dict (a dataclass `default_factory`)."""
+        if self.options is _NO_OPTIONS:
+            self.__dict__["options"] = {}

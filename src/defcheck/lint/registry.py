@@ -13,14 +13,17 @@ suppression logic; the engine adds those.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Iterator
-
-from defcheck.lint.context import RuleContext
-from defcheck.lint.model import Applicability, Finding, RuleMeta, Severity
+from defcheck.lint.model import Applicability, RuleMeta, Severity
 from defcheck.syntax.record import record
 
-RuleFn = Callable[[RuleContext], Iterator[Finding]]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from defcheck.lint.context import RuleContext
+    from defcheck.lint.model import Finding
+
+    RuleFn = Callable[[RuleContext], Iterator[Finding]]
 
 
 @record  # not @dataclass: each dataclass costs ~1 ms of start-up
@@ -97,7 +100,7 @@ def rule(
             summary=summary,
             severity=severity,
             family=family,
-            explanation=inspect.cleandoc(fn.__doc__ or ""),
+            explanation=cleandoc(fn.__doc__ or ""),
             fix=fix,
             default_enabled=default_enabled,
             options=dict(options or {}),
@@ -106,6 +109,24 @@ def rule(
         return fn
 
     return register
+
+
+def cleandoc(doc: str) -> str:
+    """`inspect.cleandoc` (importing `inspect` costs more start-up time than a lint run)."""
+    lines = doc.expandtabs().split("\n")
+    margin = -1
+    for line in lines[1:]:
+        content = len(line.lstrip())
+        if content and (margin < 0 or len(line) - content < margin):
+            margin = len(line) - content
+    lines[0] = lines[0].lstrip()
+    if margin > 0:
+        lines[1:] = [line[margin:] for line in lines[1:]]
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    return "\n".join(lines)
 
 
 def all_rules() -> list[Rule]:

@@ -12,19 +12,25 @@ nothing is reported (`DEF003`) with a fix that removes it.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from defcheck.lint.model import post_init
+from defcheck.syntax.record import mutable_record
+from defcheck.syntax.span import Span
 
-from defcheck.lint.model import Finding
-from defcheck.syntax import Span
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
-_SUPPRESS_RE = re.compile(
-    r"^[ \t]*#[ \t]*defcheck:[ \t]*(ignore-file|ignore)(?:\[([^\]]*)\])?[ \t]*(?:#.*)?$"
-)
+    from defcheck.lint.model import Finding
+
+#: A suppression comment line (compiled on first use: most files have none).
+_SUPPRESS = r"^[ \t]*#[ \t]*defcheck:[ \t]*(ignore-file|ignore)(?:\[([^\]]*)\])?[ \t]*(?:#.*)?$"
+
+#: The default of `Suppression.used`; replaced by a new set in each instance.
+_UNUSED: set[str] = set()
 
 
-@dataclass
+@post_init
+@mutable_record  # not @dataclass: importing dataclasses costs more than a lint run
 class Suppression:
     """One suppression comment: what it covers and which of its codes were used."""
 
@@ -33,7 +39,12 @@ class Suppression:
     codes: tuple[str, ...]  # empty = every code
     file_level: bool
     target_line: int | None  # 0-based line the comment applies to (None for file level)
-    used: set[str] = field(default_factory=set)
+    used: set[str] = _UNUSED
+
+    def __post_init__(self) -> None:
+        """Give each suppression its own `used` set (a dataclass `default_factory`)."""
+        if self.used is _UNUSED:
+            self.used = set()
 
     def matches(self, code: str) -> bool:
         """True if this comment names `code` (or names nothing, i.e. everything)."""
@@ -44,6 +55,9 @@ def find_suppressions(text: str) -> list[Suppression]:
     """Every suppression comment in `text`."""
     if "defcheck:" not in text:
         return []
+    import re
+
+    pattern = re.compile(_SUPPRESS)
     out: list[Suppression] = []
     pending: list[Suppression] = []
     pos = 0
@@ -53,7 +67,7 @@ def find_suppressions(text: str) -> list[Suppression]:
         nl = text.find("\n", pos)
         end = length if nl < 0 else nl + 1
         content = text[pos:end].rstrip("\r\n")
-        m = _SUPPRESS_RE.match(content) if "defcheck:" in content else None
+        m = pattern.match(content) if "defcheck:" in content else None
         if m is not None:
             codes = tuple(c.strip() for c in (m.group(2) or "").split(",") if c.strip())
             lead = len(content) - len(content.lstrip(" \t"))

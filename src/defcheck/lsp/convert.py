@@ -7,7 +7,9 @@ to its `LineIndex` and encoding; every other function here is a small mapping on
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any
 
 from lsprotocol import types
 
@@ -149,21 +151,50 @@ _TAGS = {
 
 def severity(value: object) -> types.DiagnosticSeverity:
     """LSP severity of a defcheck severity (an enum whose value is a string, or a string)."""
-    key = str(getattr(value, "value", value)).lower()
-    return _LINT_SEVERITY.get(key, types.DiagnosticSeverity.Warning)
+    found = _severities.get(value)
+    if found is None:
+        key = str(getattr(value, "value", value)).lower()
+        found = _severities[value] = _LINT_SEVERITY.get(key, types.DiagnosticSeverity.Warning)
+    return found
+
+
+_severities: dict[object, types.DiagnosticSeverity] = {}
+
+
+#: An LSP `Diagnostic` as the JSON object sent to the client. Diagnostics are built as
+#: plain JSON values: a 5,000-line file can have thousands, and building then serialising
+#: the lsprotocol classes costs tens of microseconds each.
+JsonDiagnostic = dict[str, Any]
+
+
+def point(codec: Codec, offset: int) -> dict[str, int]:
+    """The JSON LSP position of a string offset."""
+    text = codec.text
+    offset = max(0, min(offset, len(text)))
+    starts = codec.lines.starts
+    line = bisect_right(starts, offset) - 1
+    start = starts[line]
+    segment = text[start:offset]
+    units = len(segment) if segment.isascii() else _units(segment, codec.encoding)
+    return {"line": line, "character": units}
+
+
+def json_range(codec: Codec, span: Span) -> dict[str, dict[str, int]]:
+    """The JSON LSP range of a span."""
+    return {"start": point(codec, span.start), "end": point(codec, span.end)}
 
 
 def parse_diagnostic(
     codec: Codec, code: str, message: str, level: object, span: Span
-) -> types.Diagnostic:
+) -> JsonDiagnostic:
     """An LSP diagnostic for a parser diagnostic (Apptainer rejects the file)."""
-    return types.Diagnostic(
-        range=codec.range(span),
-        message=message,
-        severity=severity(level),
-        code=code,
-        source=SOURCE,
-    )
+    return {
+        "range": json_range(codec, span),
+        "message": message,
+        "severity": int(severity(level)),
+        "code": code,
+        "source": SOURCE,
+    }
 
 
 def finding_diagnostic(
@@ -175,27 +206,29 @@ def finding_diagnostic(
     level: object,
     span: Span,
     url: str | None = None,
-    related: Iterable[tuple[Span, str]] = (),
-    tags: Iterable[str] = (),
-    data: object = None,
-) -> types.Diagnostic:
+    related: Sequence[tuple[Span, str]] = (),
+    tags: Collection[str] = (),
+) -> JsonDiagnostic:
     """An LSP diagnostic for a lint finding."""
-    lsp_tags = [_TAGS[t] for t in sorted(set(tags)) if t in _TAGS]
-    rel = [
-        types.DiagnosticRelatedInformation(location=location(uri, codec, s), message=m)
-        for s, m in related
-    ]
-    return types.Diagnostic(
-        range=codec.range(span),
-        message=message,
-        severity=severity(level),
-        code=code,
-        code_description=types.CodeDescription(href=url) if url else None,
-        source="shellcheck" if code.startswith("SC") else SOURCE,
-        tags=lsp_tags or None,
-        related_information=rel or None,
-        data=data,
-    )
+    out: JsonDiagnostic = {
+        "range": json_range(codec, span),
+        "message": message,
+        "severity": int(severity(level)),
+        "code": code,
+    }
+    if url:
+        out["codeDescription"] = {"href": url}
+    out["source"] = "shellcheck" if code.startswith("SC") else SOURCE
+    if tags:
+        lsp_tags = [int(_TAGS[t]) for t in sorted(set(tags)) if t in _TAGS]
+        if lsp_tags:
+            out["tags"] = lsp_tags
+    if related:
+        out["relatedInformation"] = [
+            {"location": {"uri": uri, "range": json_range(codec, s)}, "message": m}
+            for s, m in related
+        ]
+    return out
 
 
 def ranges_overlap(a: types.Range, b: types.Range) -> bool:

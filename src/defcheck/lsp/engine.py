@@ -74,7 +74,8 @@ def lint(doc: Document, *, path: str | None, config: Any, shellcheck: bool) -> l
         from defcheck.lint import lint_document
     except ImportError:
         return []
-    return list(lint_document(doc, path=path, config=config, shellcheck=shellcheck))
+    found = lint_document(doc, path=path, config=config, shellcheck=shellcheck, incremental=True)
+    return list(found)
 
 
 def rule_meta(code: str) -> RuleMeta | None:

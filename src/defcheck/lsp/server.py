@@ -13,7 +13,9 @@ typing never waits for it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import gc
 import logging
 import traceback
 from collections.abc import Callable
@@ -25,7 +27,7 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from defcheck import __version__
 from defcheck.lsp import engine
-from defcheck.lsp.convert import UTF8, UTF16, UTF32
+from defcheck.lsp.convert import UTF8, UTF16, UTF32, Codec, JsonDiagnostic
 from defcheck.lsp.documents import DocumentStore, OpenDocument
 from defcheck.lsp.features import (
     code_actions,
@@ -186,9 +188,17 @@ class DefcheckServer(LanguageServer):
         self._inflight[key] = future
         return await future
 
-    def _publish(self, uri: str, version: int | None, diags: list[types.Diagnostic]) -> None:
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diags)
+    def _publish(self, uri: str, version: int | None, diags: list[JsonDiagnostic]) -> None:
+        """Send `textDocument/publishDiagnostics` with diagnostics that are JSON already.
+
+        The message is written as plain JSON values, not through lsprotocol's classes and
+        converter: a 5,000-line file can have thousands of diagnostics.
+        """
+        params: dict[str, Any] = {"uri": uri, "diagnostics": diags}
+        if version is not None:
+            params["version"] = version
+        self.protocol._send_data(  # pygls' writer: header, JSON body, transport
+            {"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params}
         )
 
     async def _diagnose(self, uri: str, delay: float) -> None:
@@ -201,18 +211,15 @@ class DefcheckServer(LanguageServer):
             version, text, path = od.version, od.text, od.path
             config = self.lint_config(od)
             # Parse and lint in a worker thread: requests stay answered on big files.
-            doc, found = await self._in_thread(
-                uri, functools.partial(_parse_and_lint, text, path, config)
+            doc, found, parse_diags, diags = await self._in_thread(
+                uri, functools.partial(_parse_and_lint, uri, text, od.encoding, path, config)
             )
             od = self.store.get(uri)
             if od is None or od.version != version:
                 return
             od.adopt(doc, text)
-            codec = od.codec
             self.findings[uri] = (version, found)
-            parse_diags = diagnostics.parse_diagnostics(doc, codec)
-            lint_diags = diagnostics.lint_diagnostics(found, codec, uri)
-            self._publish(uri, version, diagnostics.merge(parse_diags, lint_diags))
+            self._publish(uri, version, diags)
             if not (
                 self.settings.diagnostics.shellcheck
                 and getattr(config, "shellcheck", True)
@@ -231,7 +238,7 @@ class DefcheckServer(LanguageServer):
                 self._fast.pop(uri, None)
 
     async def _shellcheck(
-        self, uri: str, version: int | None, parse_diags: list[types.Diagnostic], config: Any
+        self, uri: str, version: int | None, parse_diags: list[JsonDiagnostic], config: Any
     ) -> None:
         try:
             await asyncio.sleep(self.settings.diagnostics.shellcheck_debounce_ms / 1000)
@@ -271,10 +278,30 @@ class DefcheckServer(LanguageServer):
             self.log("warning", f"defcheck: {problem}")
 
 
-def _parse_and_lint(text: str, path: str | None, config: Any) -> tuple[Document, list[Finding]]:
-    """Parse `text` and lint it without ShellCheck (runs in a worker thread)."""
+def _parse_and_lint(
+    uri: str, text: str, encoding: str, path: str | None, config: Any
+) -> tuple[Document, list[Finding], list[JsonDiagnostic], list[JsonDiagnostic]]:
+    """Parse `text`, lint it without ShellCheck and convert the results (in a worker
+    thread): the document, the findings, the parser's diagnostics and all diagnostics."""
     doc = parse(text)
-    return doc, engine.lint(doc, path=path, config=config, shellcheck=False)
+    found = engine.lint(doc, path=path, config=config, shellcheck=False)
+    codec = Codec(text, doc.lines, encoding)
+    with _no_cyclic_gc():  # thousands of small dicts on a big file, none of them cyclic
+        parse_diags = diagnostics.parse_diagnostics(doc, codec)
+        lint_diags = diagnostics.lint_diagnostics(found, codec, uri)
+    return doc, found, parse_diags, diagnostics.merge(parse_diags, lint_diags)
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Generator[None, None, None]:
+    """Pause the cyclic garbage collector (it would walk the whole server meanwhile)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _safe(server: DefcheckServer, what: str, default: Callable[[], Any]) -> Callable[[F], F]:

@@ -22,7 +22,6 @@ False
 
 from __future__ import annotations
 
-import shlex
 from enum import Enum
 
 from defcheck.syntax.record import record
@@ -184,6 +183,8 @@ def _shebang_interpreter(args: str, body: str) -> Interpreter:
 
 
 def _split_command(command: str) -> list[str]:
+    import shlex  # only for `-c` arguments and `#!` lines
+
     try:
         return shlex.split(command)
     except ValueError:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
 
 from defcheck.syntax.record import record
 
@@ -87,23 +86,40 @@ class ContinuationMark:
     in_string: bool
 
 
-@dataclass(slots=True)
 class RawLayout:
-    """Scanner output (mutable while scanning; `tree.py` wraps it into frozen values)."""
+    """Scanner output (mutable while scanning; `tree.py` wraps it into frozen values).
 
-    heredocs: list[HeredocRange] = field(default_factory=list)
-    strings: list[StringRange] = field(default_factory=list)
-    continuations: list[ContinuationMark] = field(default_factory=list)
-    leading: set[int] = field(default_factory=set)
-    trailing: set[int] = field(default_factory=set)
+    A plain class with slots rather than a dataclass: importing `dataclasses` costs more
+    start-up time than linting a small file.
+    """
+
+    __slots__ = ("continuations", "heredocs", "leading", "strings", "trailing")
+
+    def __init__(self) -> None:
+        self.heredocs: list[HeredocRange] = []
+        self.strings: list[StringRange] = []
+        self.continuations: list[ContinuationMark] = []
+        self.leading: set[int] = set()
+        self.trailing: set[int] = set()
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _RAW_FIELDS)
+        return f"RawLayout({fields})"
 
 
-@dataclass(slots=True)
+_RAW_FIELDS = ("heredocs", "strings", "continuations", "leading", "trailing")
+
+
 class _Pending:
-    operator: tuple[int, int]
-    delimiter: str
-    quoted: bool
-    strip_tabs: bool
+    __slots__ = ("delimiter", "operator", "quoted", "strip_tabs")
+
+    def __init__(
+        self, operator: tuple[int, int], delimiter: str, quoted: bool, strip_tabs: bool
+    ) -> None:
+        self.operator = operator
+        self.delimiter = delimiter
+        self.quoted = quoted
+        self.strip_tabs = strip_tabs
 
 
 class _Scanner:

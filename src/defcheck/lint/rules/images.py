@@ -11,12 +11,12 @@ library service's default entity and collection filled in. A `From:` holding a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from defcheck.lint.context import RuleContext
 from defcheck.lint.model import Applicability, Finding, Fix, Severity
 from defcheck.lint.registry import rule
+from defcheck.lint.rules._helpers import lazy_compile
 from defcheck.refs import (
     ImageRef,
     ImageRefError,
@@ -347,7 +347,7 @@ def malformed_image_reference(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-_FINGERPRINT = re.compile(r"[0-9A-Fa-f]{40}")
+_FINGERPRINT = lazy_compile(r"[0-9A-Fa-f]{40}")
 
 
 @rule(

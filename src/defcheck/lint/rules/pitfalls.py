@@ -8,7 +8,6 @@ header continuations, the 64 KiB token limit, a BOM, keys before `Bootstrap:`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from defcheck.lint.agents import AGENTS
@@ -16,6 +15,7 @@ from defcheck.lint.context import RuleContext
 from defcheck.lint.model import Applicability, Finding, Severity
 from defcheck.lint.registry import rule
 from defcheck.lint.rules._helpers import (
+    lazy_compile,
     newline_of,
     section_label,
     swallowed_by_script,
@@ -24,7 +24,7 @@ from defcheck.lint.rules._helpers import (
 )
 from defcheck.syntax import Edit, Span
 
-_BOOTSTRAP_AT_START = re.compile(r"(?i)bootstrap:")
+_BOOTSTRAP_AT_START = lazy_compile(r"(?i)bootstrap:")
 
 
 @rule(

@@ -14,9 +14,11 @@ import re
 from collections.abc import Iterator
 
 from defcheck.lint.context import RuleContext
+from defcheck.lint.incremental import chunk_local, shell_sections
 from defcheck.lint.model import Applicability, Finding, Severity
 from defcheck.lint.registry import rule
-from defcheck.lint.rules.trust import command_name, shell_sections
+from defcheck.lint.rules._helpers import lazy_compile
+from defcheck.lint.rules.trust import command_name
 from defcheck.syntax import Span
 
 FAMILY = "privilege"
@@ -142,6 +144,7 @@ _KERNEL = frozenset(
     family=FAMILY,
     severity=Severity.WARNING,
 )
+@chunk_local()
 def kernel_command_in_post(ctx: RuleContext) -> Iterator[Finding]:
     """## Why is this bad?
     `mount`, `modprobe`, `insmod`, `sysctl -w`, `mknod` and friends act on the kernel,
@@ -196,6 +199,7 @@ def kernel_command_in_post(ctx: RuleContext) -> Iterator[Finding]:
     severity=Severity.WARNING,
     fix=Applicability.UNSAFE,
 )
+@chunk_local()
 def sudo_in_post(ctx: RuleContext) -> Iterator[Finding]:
     """## Why is this bad?
     `%post` already runs as root (real or fakeroot). `sudo` is usually not installed in
@@ -244,7 +248,7 @@ def sudo_in_post(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
-_NUMERIC = re.compile(r"[0-9]+")
+_NUMERIC = lazy_compile(r"[0-9]+")
 
 
 def _foreign_ids(spec: str, *, group_only: bool) -> list[str]:
@@ -260,6 +264,7 @@ def _foreign_ids(spec: str, *, group_only: bool) -> list[str]:
     family=FAMILY,
     severity=Severity.WARNING,
 )
+@chunk_local()
 def foreign_id_chown_in_post(ctx: RuleContext) -> Iterator[Finding]:
     """## Why is this bad?
     Under `--fakeroot` only the ids mapped into the user namespace exist: with no
@@ -315,6 +320,7 @@ def foreign_id_chown_in_post(ctx: RuleContext) -> Iterator[Finding]:
     family=FAMILY,
     severity=Severity.WARNING,
 )
+@chunk_local()
 def setcap_in_post(ctx: RuleContext) -> Iterator[Finding]:
     """## Why is this bad?
     Setting file capabilities needs `CAP_SETFCAP` towards the file system, which an
@@ -354,10 +360,10 @@ def setcap_in_post(ctx: RuleContext) -> Iterator[Finding]:
                 )
 
 
-_PROC_SYS_WRITE = re.compile(
+_PROC_SYS_WRITE = lazy_compile(
     r"""(?:>>?\|?\s*|\btee\s+(?:-\S+\s+)*|\bof=)["']?(/(?:proc|sys)/[^\s;&|"')]*)"""
 )
-_HARMLESS = re.compile(r"/proc/(?:self|\$\$|\$\{?BASHPID\}?)/fd/")
+_HARMLESS = lazy_compile(r"/proc/(?:self|\$\$|\$\{?BASHPID\}?)/fd/")
 
 
 @rule(
@@ -367,6 +373,7 @@ _HARMLESS = re.compile(r"/proc/(?:self|\$\$|\$\{?BASHPID\}?)/fd/")
     family=FAMILY,
     severity=Severity.WARNING,
 )
+@chunk_local()
 def proc_sys_write_in_post(ctx: RuleContext) -> Iterator[Finding]:
     """## Why is this bad?
     `/proc` and `/sys` in the build container are the host's kernel interfaces, not files
@@ -399,17 +406,20 @@ def proc_sys_write_in_post(ctx: RuleContext) -> Iterator[Finding]:
         skipped: set[int] = set()
         for doc in ss.body.heredocs:
             skipped.update(range(doc.first_line, doc.last_line + 1))
-        for index, line in enumerate(ss.section.body_lines):
+        base = ss.body.base
+        for index, line in enumerate(ss.body.text.split("\n")):
+            start = base
+            base += len(line) + 1
             if index in skipped:
                 continue
-            text = ctx.doc.text[line.span.start : line.span.end]
+            text = line[:-1] if line.endswith("\r") else line
             if text.lstrip().startswith("#"):
                 continue
             for m in _PROC_SYS_WRITE.finditer(text):
                 if _HARMLESS.match(m.group(1)):
                     continue
                 yield ctx.finding(
-                    Span(line.span.start + m.start(1), line.span.start + m.end(1)),
+                    Span(start + m.start(1), start + m.end(1)),
                     f"writing `{m.group(1)}` changes the build host's kernel under sudo and "
                     "fails in unprivileged builds; configure the host instead",
                 )
@@ -428,6 +438,7 @@ _NEEDS_RUNNING = frozenset(
     family=FAMILY,
     severity=Severity.WARNING,
 )
+@chunk_local()
 def systemctl_in_post(ctx: RuleContext) -> Iterator[Finding]:
     """## Why is this bad?
     There is no init system during an Apptainer build (nor, usually, when the image runs):

@@ -13,16 +13,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from defcheck.lint.context import RuleContext
+from defcheck.lint.incremental import (
+    ShellSection,
+    body_gate,
+    chunk_local,
+    ci_search,
+    section_facts,
+    shell_sections,
+)
 from defcheck.lint.model import Applicability, Finding, Severity
 from defcheck.lint.registry import rule
-from defcheck.lint.rules.trust import ShellSection, command_name, shell_sections
+from defcheck.lint.rules._helpers import lazy_compile
+from defcheck.lint.rules.trust import command_name
 from defcheck.syntax import Edit, Section, Span
+from defcheck.syntax.record import record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from defcheck.shell.tree import Command, ShellBody, Word
 
@@ -141,7 +150,7 @@ _APT_VALUE_OPTS |= frozenset({"-a", "--host-architecture"})
 _APT_INSTALLS = frozenset({"install", "upgrade", "dist-upgrade", "full-upgrade"})
 
 
-@dataclass(frozen=True)
+@record  # not @dataclass: importing dataclasses costs start-up time
 class _Install:
     """A package-manager command that installs: its words and which manager runs it."""
 
@@ -175,8 +184,8 @@ _APK_VALUE_OPTS = frozenset(
     | {"--repositories-file", "--cache-dir"}
 )
 _ZYPPER_VALUE_OPTS = frozenset({"-r", "--repo", "-R", "--root", "-c", "--config"})
-_PIP = re.compile(r"pip[0-9.]*")
-_PYTHON = re.compile(r"python[0-9.]*")
+_PIP = lazy_compile(r"pip[0-9.]*")
+_PYTHON = lazy_compile(r"python[0-9.]*")
 _PIP_VALUE_OPTS = frozenset(
     {"-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url"}
     | {"--extra-index-url", "-f", "--find-links", "-t", "--target", "--prefix", "--root"}
@@ -198,7 +207,7 @@ def _program_argv(cmd: Command) -> tuple[Word, ...]:
     return argv
 
 
-_ENV_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", re.DOTALL)
+_ENV_WORD = lazy_compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", re.DOTALL)
 
 
 def _name(argv: tuple[Word, ...]) -> str:
@@ -269,7 +278,14 @@ def _packages(inst: _Install, takes_value: frozenset[str]) -> Iterator[Word]:
 # -- DEF701 -----------------------------------------------------------------------------------
 
 _YES_FLAGS = ("-y", "--yes", "--assume-yes", "-qq", "--quiet=2", "-q=2")
-_ASSUME_YES = re.compile(r"APT::Get::Assume-?Yes", re.IGNORECASE)
+_ASSUME_YES = lazy_compile(r"APT::Get::Assume-?Yes", re.IGNORECASE)
+_ASSUME_YES_LOWER = lazy_compile(r"apt::get::assume-?yes")
+
+
+@body_gate
+def _assume_yes(body: str) -> bool:
+    """The whole-body gate of DEF701 (see `chunk_local`)."""
+    return ci_search(body, _ASSUME_YES, _ASSUME_YES_LOWER, "apt::get::assume")
 
 
 def _apt_says_yes(inst: _Install) -> bool:
@@ -292,6 +308,7 @@ def _apt_says_yes(inst: _Install) -> bool:
     severity=Severity.WARNING,
     fix=Applicability.SAFE,
 )
+@chunk_local(_assume_yes)
 def apt_install_without_yes(ctx: RuleContext) -> Iterator[Finding]:
     """## Why is this bad?
     `apt-get install` asks "Do you want to continue? [Y/n]" whenever it installs more than
@@ -325,7 +342,7 @@ def apt_install_without_yes(ctx: RuleContext) -> Iterator[Finding]:
     Safe: the fix inserts ` -y` after `install`, which is what an unattended build needs.
     """
     for ss in shell_sections(ctx, _RUN, mentions=_APT):
-        if _ASSUME_YES.search(ss.body.text):
+        if _assume_yes(ss.section.body):
             continue
         piped = _piped_into(ss.body)
         for inst in _installs(ss.body):
@@ -345,7 +362,14 @@ def apt_install_without_yes(ctx: RuleContext) -> Iterator[Finding]:
 
 # -- DEF702 -----------------------------------------------------------------------------------
 
-_RECOMMENDS = re.compile(r"APT::Install-Recommends", re.IGNORECASE)
+_RECOMMENDS = lazy_compile(r"APT::Install-Recommends", re.IGNORECASE)
+_RECOMMENDS_LOWER = lazy_compile(r"apt::install-recommends")
+
+
+@body_gate
+def _recommends(body: str) -> bool:
+    """The whole-body gate of DEF702 (see `chunk_local`)."""
+    return ci_search(body, _RECOMMENDS, _RECOMMENDS_LOWER, "apt::install-recommends")
 
 
 @rule(
@@ -356,6 +380,7 @@ _RECOMMENDS = re.compile(r"APT::Install-Recommends", re.IGNORECASE)
     severity=Severity.INFO,
     fix=Applicability.UNSAFE,
 )
+@chunk_local(_recommends)
 def apt_install_recommends(ctx: RuleContext) -> Iterator[Finding]:
     """## Why is this bad?
     By default apt also installs every package the named ones merely *recommend*: often
@@ -389,7 +414,7 @@ def apt_install_recommends(ctx: RuleContext) -> Iterator[Finding]:
     recommended package (a default font, `ca-certificates`...) may then be missing it.
     """
     for ss in shell_sections(ctx, _RUN, mentions=_APT):
-        if _RECOMMENDS.search(ss.body.text):
+        if _recommends(ss.section.body):
             continue
         for inst in _installs(ss.body):
             if inst.manager != "apt" or _value(inst.verb) != "install":
@@ -491,32 +516,61 @@ def package_cache_not_cleaned(ctx: RuleContext) -> Iterator[Finding]:
     ## Fix safety
     No fix.
     """
-    for ss in shell_sections(ctx, _BUILD, mentions=_MANAGER_WORDS):
-        if not _in_final_stage(ctx, ss.section):
+    for section, parts in section_facts(ctx, _BUILD, _MANAGER_WORDS, _cache_facts):
+        if not _in_final_stage(ctx, section):
             continue
-        last: dict[str, _Install] = {}
-        for inst in _installs(ss.body):
-            if inst.manager == "pip":
+        last: dict[str, tuple[Span, bool, int]] = {}  # span, cleaned after in its part
+        for index, (installs, _) in enumerate(parts):
+            for manager, span, cleaned_after in installs:
+                last[manager] = (span, cleaned_after, index)
+        for manager, (span, cleaned_after, index) in last.items():
+            if cleaned_after or any(manager in cleaned for _, cleaned in parts[index + 1 :]):
                 continue
-            if inst.manager == "apk" and inst.has("--no-cache"):
-                continue
-            last[inst.manager] = inst
-        for manager, inst in last.items():
-            after = [c for c in ss.body.commands if c.span.start >= inst.command.span.end]
-            if any(_cleans(c, manager) for c in after):
-                continue
-            before = any(_cleans(c, manager) for c in ss.body.commands)
+            before = any(manager in cleaned for _, cleaned in parts)
             where = "after the last install" if before else "in this section"
             yield ctx.finding(
-                inst.span,
+                span,
                 f"the package cache stays in the image: nothing cleans it {where}; "
                 f"use {_CLEANUP_HINT[manager]}",
             )
 
 
+#: DEF703's summary of a body (or chunk): for each manager, its last install that keeps a
+#: cache and whether a later command of the body cleans it; the managers cleaned anywhere.
+_CacheFacts = tuple[tuple[tuple[str, Span, bool], ...], frozenset[str]]
+
+
+def _cache_facts(body: ShellBody) -> list[_CacheFacts]:
+    """DEF703's summary of a body, as a one-element list (see `section_facts`)."""
+    last: dict[str, _Install] = {}
+    for inst in _installs(body):
+        if inst.manager == "pip" or (inst.manager == "apk" and inst.has("--no-cache")):
+            continue
+        last[inst.manager] = inst
+    installs = tuple(
+        (
+            manager,
+            inst.span,
+            any(
+                _cleans(c, manager) for c in body.commands if c.span.start >= inst.command.span.end
+            ),
+        )
+        for manager, inst in last.items()
+    )
+    cleaned = frozenset(m for m in _CACHE_DIRS for c in body.commands if _cleans(c, m))
+    return [(installs, cleaned)]
+
+
 # -- DEF704 -----------------------------------------------------------------------------------
 
-_PIP_NO_CACHE = re.compile(r"PIP_NO_CACHE_DIR|no-cache-dir\s*=|global\.no-cache-dir", re.I)
+_PIP_NO_CACHE = lazy_compile(r"PIP_NO_CACHE_DIR|no-cache-dir\s*=|global\.no-cache-dir", re.I)
+_PIP_NO_CACHE_LOWER = lazy_compile(r"pip_no_cache_dir|no-cache-dir\s*=|global\.no-cache-dir")
+
+
+@body_gate
+def _pip_no_cache(body: str) -> bool:
+    """The whole-body gate of DEF704 (see `chunk_local`)."""
+    return ci_search(body, _PIP_NO_CACHE, _PIP_NO_CACHE_LOWER, "no_cache_dir", "no-cache-dir")
 
 
 @rule(
@@ -527,6 +581,7 @@ _PIP_NO_CACHE = re.compile(r"PIP_NO_CACHE_DIR|no-cache-dir\s*=|global\.no-cache-
     severity=Severity.INFO,
     fix=Applicability.UNSAFE,
 )
+@chunk_local(_pip_no_cache)
 def pip_install_with_cache(ctx: RuleContext) -> Iterator[Finding]:
     """## Why is this bad?
     pip keeps every wheel it downloads or builds in `~/.cache/pip` (`/root/.cache/pip` in
@@ -565,7 +620,7 @@ def pip_install_with_cache(ctx: RuleContext) -> Iterator[Finding]:
     for ss in shell_sections(ctx, _BUILD, mentions=("pip",)):
         if not _in_final_stage(ctx, ss.section):
             continue
-        if _PIP_NO_CACHE.search(ss.body.text):
+        if _pip_no_cache(ss.section.body):
             continue
         for inst in _installs(ss.body):
             if inst.manager != "pip" or inst.has("--no-cache-dir"):
@@ -619,6 +674,7 @@ _VALUE_OPTS: dict[str, frozenset[str]] = {
     severity=Severity.WARNING,
     default_enabled=False,
 )
+@chunk_local()
 def unpinned_package_version(ctx: RuleContext) -> Iterator[Finding]:
     """## Why is this bad?
     `apt-get install curl` or `pip install numpy` installs whatever version is newest on
@@ -678,13 +734,13 @@ _NOT_PROGRAMS = frozenset(
     | {"rm", "rmdir", "mkdir", "cp", "mv", "ln", "chmod", "chown", "touch", "date", "ls"}
     | {"sync", "clear", "tee", "hostname", "whoami", "id", "uname", "pwd", "env"}
 )
-_POSITIONAL = re.compile(r"\$(?:[@*#1-9]|\{[#@*1-9])|\bshift\b|\bgetopts\b")
-_FUNCTION = re.compile(
+_POSITIONAL = lazy_compile(r"\$(?:[@*#1-9]|\{[#@*1-9])|\bshift\b|\bgetopts\b")
+_FUNCTION = lazy_compile(
     r"(?m)^[ \t]*(?:function[ \t]+)?([A-Za-z_][\w.-]*)[ \t]*\(\)|function[ \t]+([A-Za-z_][\w.-]*)"
 )
 
 
-@dataclass(frozen=True)
+@record
 class _Entry:
     """The last command of an entry-point section, when it runs a program."""
 
@@ -853,13 +909,13 @@ def runscript_drops_arguments(ctx: RuleContext) -> Iterator[Finding]:
 
 # -- DEF708 -----------------------------------------------------------------------------------
 
-_ASSIGNMENT = re.compile(r"[ \t]*([A-Za-z_][A-Za-z0-9_]*)=")
-_EXPORT = re.compile(
+_ASSIGNMENT = lazy_compile(r"[ \t]*([A-Za-z_][A-Za-z0-9_]*)=")
+_EXPORT = lazy_compile(
     r"(?:^|[\s;&|(])(?:export|declare[ \t]+-[a-zA-Z]*x[a-zA-Z]*|typeset[ \t]+-[a-zA-Z]*x[a-zA-Z]*)"
     r"[ \t]+([^;&|\n]*)"
 )
-_EXPORT_NAME = re.compile(r"(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)(?==|\s|$)")
-_ALLEXPORT = re.compile(r"\bset[ \t]+(?:-[a-zA-Z]*a|-o[ \t]+allexport)")
+_EXPORT_NAME = lazy_compile(r"(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)(?==|\s|$)")
+_ALLEXPORT = lazy_compile(r"\bset[ \t]+(?:-[a-zA-Z]*a|-o[ \t]+allexport)")
 #: Variables that are in the environment of every container process already, so a
 #: plain assignment keeps them exported.
 _ALREADY_EXPORTED = frozenset(
@@ -993,7 +1049,7 @@ def environment_not_exported(ctx: RuleContext) -> Iterator[Finding]:
 
 # -- DEF709 -----------------------------------------------------------------------------------
 
-_SINGULARITY_VAR = re.compile(r"\b(SINGULARITY)(ENV_|_)([A-Za-z0-9_]*)")
+_SINGULARITY_VAR = lazy_compile(r"\b(SINGULARITY)(ENV_|_)([A-Za-z0-9_]*)")
 #: `SINGULARITY_<NAME>` variables Singularity set or read that Apptainer renamed
 #: `APPTAINER_<NAME>` (other `SINGULARITY_*` names are the author's own variables).
 _RENAMED = frozenset(
@@ -1020,6 +1076,7 @@ def _is_renamed(m: re.Match[str]) -> bool:
     severity=Severity.INFO,
     fix=Applicability.SAFE,
 )
+@chunk_local()
 def singularity_variable(ctx: RuleContext) -> Iterator[Finding]:
     """## Why is this bad?
     Apptainer renamed Singularity's variables: `SINGULARITY_ROOTFS`,

@@ -12,19 +12,18 @@ Rules never touch the file system or the network: paths are judged by their text
 from __future__ import annotations
 
 import itertools
-import re
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
 
 from defcheck.lint.context import RuleContext
+from defcheck.lint.incremental import chunk_local, section_facts, shell_sections
 from defcheck.lint.model import Applicability, Finding, Severity
 from defcheck.lint.registry import rule
-from defcheck.lint.rules._helpers import may_mention
+from defcheck.lint.rules._helpers import lazy_compile
 from defcheck.lint.rules.images import stage_refs
 from defcheck.refs import RefKind
-from defcheck.syntax import Section, Span
-from defcheck.syntax.record import record
+from defcheck.syntax import Span
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from defcheck.shell.tree import Command, ShellBody, Word
 
@@ -35,36 +34,6 @@ _RUN_SECTIONS = frozenset(
     {"pre", "setup", "post", "appinstall", "test", "runscript", "startscript"}
     | {"apprun", "appstart", "apptest"}
 )
-
-
-@record  # not @dataclass: each dataclass costs ~1 ms of start-up
-class ShellSection:
-    """A script section whose body is shell, with its tree-sitter parse."""
-
-    section: Section
-    body: ShellBody
-
-
-def shell_sections(
-    ctx: RuleContext, kinds: frozenset[str], *, mentions: Iterable[str] | None = None
-) -> Iterator[ShellSection]:
-    """The sections of `kinds` whose body is shell, parsed (absolute spans).
-
-    With `mentions`, sections none of whose words can contain one of those strings are
-    left out unparsed (`may_mention`): a rule looking for `curl` passes `("curl",)`.
-    """
-    from defcheck.shell.interpreter import section_interpreter
-
-    for section in ctx.doc.sections:
-        if section.kind not in kinds or not section.body.strip():
-            continue
-        if mentions is not None and not may_mention(section.body, mentions):
-            continue
-        if not section_interpreter(section.kind, section.args, section.body).is_shell:
-            continue
-        from defcheck.shell.tree import parse_shell
-
-        yield ShellSection(section, parse_shell(section.body, base=section.body_span.start))
 
 
 def command_name(cmd: Command) -> str:
@@ -260,7 +229,7 @@ def insecure_url_header(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
-_URL_KEY = re.compile(r"mirrorurl|updateurl|confurl|registerurl|library|otherurl[0-9]+")
+_URL_KEY = lazy_compile(r"mirrorurl|updateurl|confurl|registerurl|library|otherurl[0-9]+")
 
 
 def _registry_trusted(registry: str, trusted: tuple[str, ...]) -> bool:
@@ -459,7 +428,7 @@ _SHELLS = frozenset(
     {"sh", "bash", "zsh", "dash", "ksh", "ash", "busybox", "python", "python3", "perl", "ruby"}
 )
 _RUNNERS = _SHELLS | {"eval", "source", "."}
-_SUBST_FETCH = re.compile(r"(?:\$\(|<\(|`)\s*(?:\S*/)?(?:curl|wget)\b")
+_SUBST_FETCH = lazy_compile(r"(?:\$\(|<\(|`)\s*(?:\S*/)?(?:curl|wget)\b")
 
 
 def _pipe_to_shell(body: ShellBody) -> Iterator[Span]:
@@ -486,6 +455,7 @@ def _pipe_to_shell(body: ShellBody) -> Iterator[Span]:
     family=FAMILY,
     severity=Severity.WARNING,
 )
+@chunk_local()
 def pipe_to_shell(ctx: RuleContext) -> Iterator[Finding]:
     """## Why is this bad?
     `curl ... | sh` runs whatever the server returns at that moment, as root in `%post`,
@@ -597,32 +567,23 @@ def _wget_output(words: tuple[Word, ...]) -> str | None:
     return _url_basename(words)
 
 
-def _consumes(cmd: Command, target: str) -> bool:
-    """True if `cmd` extracts, installs or runs the file `target` (by base name)."""
-    base = target.rsplit("/", 1)[-1]
-    if not base or base == "-":
-        return False
-    argv = cmd.effective_argv()
-    if not argv:
-        return False
-    names = [w.value or w.text for w in argv]
-    if names[0] == base or names[0].endswith("/" + base):
-        return True
-    if command_name(cmd) not in _CONSUMERS:
-        return False
-    return any(n == base or n.endswith("/" + base) for n in names[1:])
+#: DEF210's summary of a body (or chunk): does it check a checksum; fetches piped into an
+#: unpacker; downloads (span, target file, consumed by a later command of the body); the
+#: base names its commands consume (`_consumed_names`).
+_Downloads = tuple[bool, tuple[Span, ...], tuple[tuple[Span, str, bool], ...], frozenset[str]]
 
 
-def _unverified_downloads(body: ShellBody) -> Iterator[tuple[Span, str]]:
-    if any(_verifies(c) for c in body.commands):
-        return
-    piped: set[Span] = set()
+def _download_facts(body: ShellBody) -> list[_Downloads]:
+    """DEF210's summary of a body, as a one-element list (see `section_facts`)."""
+    verifies = any(_verifies(c) for c in body.commands)
+    piped: list[Span] = []
     for pipe in body.pipelines:
         stages = [s for s in pipe.stages if s is not None]
         for first, second in itertools.pairwise(stages):
             if command_name(first) in _FETCHERS and command_name(second) in _EXTRACTORS:
-                piped.add(first.span)
-                yield first.span, "the download is unpacked straight from the network"
+                piped.append(first.span)
+    consumed = [_consumed_names(c) for c in body.commands]
+    downloads: list[tuple[Span, str, bool]] = []
     for i, cmd in enumerate(body.commands):
         name = command_name(cmd)
         if name not in _FETCHERS or cmd.span in piped:
@@ -631,8 +592,40 @@ def _unverified_downloads(body: ShellBody) -> Iterator[tuple[Span, str]]:
         out = _curl_output(words) if name == "curl" else _wget_output(words)
         if not out or out == "-":
             continue
-        if any(_consumes(later, out) for later in body.commands[i + 1 :]):
-            yield cmd.span, f"`{out}` is used without checking its checksum or signature"
+        base = out.rsplit("/", 1)[-1]
+        later = bool(base) and base != "-" and any(base in names for names in consumed[i + 1 :])
+        downloads.append((cmd.span, out, later))
+    return [(verifies, tuple(piped), tuple(downloads), frozenset().union(*consumed))]
+
+
+def _consumed_names(cmd: Command) -> frozenset[str]:
+    """Base names `cmd` runs (its program) or, for a consumer, unpacks, installs or runs:
+    `cmd` consumes a file when the file's base name is one of them."""
+    argv = cmd.effective_argv()
+    if not argv:
+        return frozenset()
+    names = [w.value or w.text for w in argv]
+    found = {names[0].rsplit("/", 1)[-1]}
+    if command_name(cmd) in _CONSUMERS:
+        found.update(n.rsplit("/", 1)[-1] for n in names[1:])
+    return frozenset(found)
+
+
+def _unverified_downloads(parts: list[_Downloads]) -> Iterator[tuple[Span, str]]:
+    if any(verifies for verifies, _, _, _ in parts):
+        return
+    for _, piped, _, _ in parts:
+        for span in piped:
+            yield span, "the download is unpacked straight from the network"
+    later: set[str] = set()  # names consumed by the parts after the current one
+    found: list[tuple[Span, str]] = []
+    for _, _, downloads, consumed in reversed(parts):
+        for span, out, consumed_in_part in reversed(downloads):
+            base = out.rsplit("/", 1)[-1]
+            if consumed_in_part or (base and base != "-" and base in later):
+                found.append((span, f"`{out}` is used without checking its checksum or signature"))
+        later |= consumed
+    yield from reversed(found)
 
 
 @rule(
@@ -675,6 +668,6 @@ def unverified_download(ctx: RuleContext) -> Iterator[Finding]:
     ## Fix safety
     No fix: the checksum has to come from the publisher.
     """
-    for ss in shell_sections(ctx, _RUN_SECTIONS, mentions=_FETCHERS):
-        for span, why in _unverified_downloads(ss.body):
+    for _, parts in section_facts(ctx, _RUN_SECTIONS, _FETCHERS, _download_facts):
+        for span, why in _unverified_downloads(parts):
             yield ctx.finding(span, f"{why}; verify it with `sha256sum -c` or `gpg --verify`")
