@@ -5,15 +5,15 @@ REFS distinct tags (over 10 repositories), writes them into FILES definition fil
 measures in the same run:
 
 * `defpin FILES...` as users run it (a fresh process: start-up included);
-* (after one warm-up run of each tool)
 * `skopeo inspect --format '{{.Digest}}' docker://...` once per reference, the loop
   users write today;
 
-and prints both times, the speed-up ratio (target >= 10x), the HTTP requests defpin made
-per reference (1 = HEAD only, the registry sends Docker-Content-Digest) and checks that
-both tools report the same digests.
+after one warm-up run of each, alternately `--repeat` times. Prints the median times, the
+speed-up ratio (target >= 10x), the HTTP requests defpin made per reference (1 = HEAD only,
+the registry sends Docker-Content-Digest) and checks that both tools report the same
+digests.
 
-    python benchmarks/pin.py [--refs 100] [--files 40] [--concurrency 8]
+    python benchmarks/pin.py [--refs 100] [--files 40] [--concurrency 8] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,6 +39,7 @@ def main() -> int:
     ap.add_argument("--refs", type=int, default=100)
     ap.add_argument("--files", type=int, default=40)
     ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--repeat", type=int, default=5, help="timed runs of each tool (medians)")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="defpin-bench-") as tmp:
@@ -46,20 +48,30 @@ def main() -> int:
         try:
             refs = seed(reg, work, args.refs)
             files = write_files(work / "defs", reg.host, refs, args.files)
-            # Warm both tools up once (page cache, registry) so neither pays a cold start.
+            # Warm both tools up once (page cache, registry) so neither pays a cold start,
+            # then time them alternately and keep the medians (one run is noisy).
             run_skopeo(reg.host, refs[:1])
             run_defpin(files[:1], args.concurrency)
-            t_defpin, report = run_defpin(files, args.concurrency)
-            t_skopeo, skopeo_digests = run_skopeo(reg.host, refs)
+            defpin_times: list[float] = []
+            skopeo_times: list[float] = []
+            for _ in range(args.repeat):
+                t, report = run_defpin(files, args.concurrency)
+                defpin_times.append(t)
+                t, skopeo_digests = run_skopeo(reg.host, refs)
+                skopeo_times.append(t)
         finally:
             reg.stop()
+    t_defpin = statistics.median(defpin_times)
+    t_skopeo = statistics.median(skopeo_times)
 
     pinned = {row["tag"].split("/", 1)[1]: row["new_digest"] for row in report["results"]}
     mismatched = [r for r in refs if pinned.get(r) != skopeo_digests[r]]
     per_ref = report["requests"] / len(refs)
     print(f"references: {len(refs)} in {len(files)} files (local docker-registry)")
-    print(f"defpin (one process, concurrency {args.concurrency}): {t_defpin:7.2f} s")
-    print(f"skopeo inspect x {len(refs)}:                     {t_skopeo:7.2f} s")
+    runs = ", ".join(f"{t:.2f}" for t in defpin_times)
+    print(f"defpin (one process, concurrency {args.concurrency}): {t_defpin:7.2f} s  ({runs})")
+    runs = ", ".join(f"{t:.2f}" for t in skopeo_times)
+    print(f"skopeo inspect x {len(refs)}:                     {t_skopeo:7.2f} s  ({runs})")
     print(f"speed-up: {t_skopeo / t_defpin:.1f}x (target >= 10x)")
     print(f"defpin HTTP requests per reference: {per_ref:.2f}")
     print(f"digests equal to skopeo's: {len(refs) - len(mismatched)}/{len(refs)}")

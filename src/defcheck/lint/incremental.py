@@ -21,25 +21,25 @@ chunk it touched.
 
 from __future__ import annotations
 
+import _thread  # not `threading` or `contextvars`: start-up time
 import re
-import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from typing import TYPE_CHECKING, TypeVar, cast
 
 from defcheck.lint.context import RuleContext
 from defcheck.lint.model import Finding, Fix, Related
 from defcheck.syntax import Document, Edit, Section, Span
 from defcheck.syntax.record import record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import TypeVar
+
     from defcheck.lint.model import RuleMeta
     from defcheck.lint.registry import Rule
     from defcheck.shell.tree import ShellBody
 
-T = TypeVar("T")
+    T = TypeVar("T")
 RuleFn = Callable[[RuleContext], Iterator[Finding]]
 Gate = Callable[[str], Hashable]
 
@@ -79,10 +79,12 @@ class _Scope:
     chunk: Chunk | None
 
 
-_scope: ContextVar[_Scope | None] = ContextVar("defcheck_shell_scope", default=None)
-_chunking: ContextVar[bool] = ContextVar("defcheck_chunking", default=False)
+# Per thread (the language server lints in worker threads): the scope of the chunk-local
+# rule running now, and whether `section_facts` reads big sections chunk by chunk.
+_scopes: dict[int, _Scope] = {}
+_chunking_threads: set[int] = set()
 _memo: OrderedDict[Hashable, tuple[int, object]] = OrderedDict()
-_memo_lock = threading.Lock()
+_memo_lock = _thread.allocate_lock()
 _contexts: dict[Hashable, int] = {}  # interned memo contexts (cheap keys)
 
 
@@ -186,7 +188,7 @@ def shell_sections(
     from defcheck.shell.tree import parse_shell
 
     needles = None if mentions is None else tuple(mentions)
-    scope = _scope.get()
+    scope = _scopes.get(_thread.get_ident())
     if scope is not None and scope.section is not None and scope.chunk is not None:
         from defcheck.lint.rules._helpers import may_mention
 
@@ -217,7 +219,7 @@ def section_facts(
     from defcheck.shell.tree import parse_shell
 
     needles = None if mentions is None else tuple(mentions)
-    chunking = _chunking.get()
+    chunking = _thread.get_ident() in _chunking_threads
     for section in shell_section_candidates(ctx, kinds, needles):
         if not (chunking and is_big(section)):
             yield section, facts(parse_shell(section.body, base=section.body_span.start))
@@ -244,15 +246,52 @@ def chunks(section: Section) -> list[Chunk]:
     return [Chunk(body[a:b], base + a) for a, b in split(body, target=CHUNK_STATEMENTS)]
 
 
-@contextmanager
-def chunking(on: bool) -> Iterator[None]:
-    """Within: `section_facts` reads big sections chunk by chunk (the engine turns this on
-    when it lints incrementally)."""
-    token = _chunking.set(on)
-    try:
-        yield
-    finally:
-        _chunking.reset(token)
+def chunking(on: bool) -> _Chunking:
+    """A context manager: within, `section_facts` reads big sections chunk by chunk (the
+    engine turns this on when it lints incrementally)."""
+    return _Chunking(on)
+
+
+class _Chunking:
+    """See `chunking` (a class, not `contextlib`: start-up time)."""
+
+    def __init__(self, on: bool) -> None:
+        self._on = on
+        self._was = False
+
+    def __enter__(self) -> None:
+        ident = _thread.get_ident()
+        self._was = ident in _chunking_threads
+        if self._on:
+            _chunking_threads.add(ident)
+        else:
+            _chunking_threads.discard(ident)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._was:
+            _chunking_threads.add(_thread.get_ident())
+        else:
+            _chunking_threads.discard(_thread.get_ident())
+
+
+class _InScope:
+    """Within: `shell_sections` yields what `scope` says (this thread only)."""
+
+    def __init__(self, scope: _Scope) -> None:
+        self._scope = scope
+        self._previous: _Scope | None = None
+
+    def __enter__(self) -> None:
+        ident = _thread.get_ident()
+        self._previous = _scopes.get(ident)
+        _scopes[ident] = self._scope
+
+    def __exit__(self, *exc: object) -> None:
+        ident = _thread.get_ident()
+        if self._previous is None:
+            _scopes.pop(ident, None)
+        else:
+            _scopes[ident] = self._previous
 
 
 def is_chunk_local(rule_: Rule) -> bool:
@@ -269,15 +308,12 @@ def run_chunk_local(
     of each big section, memoised by chunk text (all the rules' findings in one entry).
     `crash(meta, exc)` reports a rule that raised; such results are not memoised."""
     out: list[Finding] = []
-    token = _scope.set(_Scope(frozenset(id(s) for s in big), None, None))
-    try:
+    with _InScope(_Scope(frozenset(id(s) for s in big), None, None)):
         for rule_, ctx in entries:
             try:
                 out.extend(rule_.check(ctx))
             except Exception as exc:  # reported like the engine does for any rule
                 out.append(crash(rule_.meta, exc))
-    finally:
-        _scope.reset(token)
     for section in big:
         context = _intern(
             (
@@ -318,18 +354,15 @@ def _run_on_chunk(
     chunk: Chunk,
     crash: Callable[[RuleMeta, Exception], Finding],
 ) -> list[Finding]:
-    token = _scope.set(_Scope(frozenset(), section, chunk))
     out: list[Finding] = []
     crashed = False
-    try:
+    with _InScope(_Scope(frozenset(), section, chunk)):
         for rule_, ctx in entries:
             try:
                 out.extend(rule_.check(ctx))
             except Exception as exc:
                 out.append(crash(rule_.meta, exc))
                 crashed = True
-    finally:
-        _scope.reset(token)
     if crashed:
         raise _Uncached(out)
     return out
@@ -365,11 +398,11 @@ def _memoised(key: Hashable, start: int, compute: Callable[[], list[T]]) -> list
             _memo.move_to_end(key)
     if hit is not None:
         base, value = hit
-        return cast("list[T]", shift(value, start - base))
+        return shift(value, start - base)  # type: ignore[arg-type]
     try:
         found = compute()
     except _Uncached as uncached:
-        return cast("list[T]", uncached.value)
+        return uncached.value  # type: ignore[return-value]
     with _memo_lock:
         _memo[key] = (start, found)
         while len(_memo) > _MEMO_SIZE:
@@ -381,7 +414,7 @@ def shift(value: T, delta: int) -> T:
     """`value` with every span moved by `delta` (findings, fixes, facts)."""
     if delta == 0:
         return value
-    return cast("T", _shift(value, delta))
+    return _shift(value, delta)  # type: ignore[return-value]
 
 
 def _shift(value: object, delta: int) -> object:

@@ -10,8 +10,7 @@ Findings are plain values; the linter wraps them into its own types.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from defcheck.shell.interpreter import (
         SCRIPT_SECTIONS,

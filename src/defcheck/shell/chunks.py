@@ -27,13 +27,13 @@ body starts.
 
 from __future__ import annotations
 
+import _thread
 import itertools
-import threading
-from typing import TYPE_CHECKING
 
 from defcheck.shell.text import PreparedBody, encode, tree_sitter_text
 from defcheck.syntax.span import LineIndex
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from tree_sitter import Node
 
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 #: Recent bodies and their chunks, for reuse after an edit.
 _KEEP = 8
-_lock = threading.Lock()
+_lock = _thread.allocate_lock()
 _recent: list[tuple[str, tuple[tuple[int, int], ...]]] = []
 
 

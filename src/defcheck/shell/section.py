@@ -14,7 +14,6 @@ of one section depends on its siblings; these helpers take that into account.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from defcheck.shell.interpreter import SCRIPT_SECTIONS, Interpreter, section_interpreter
 from defcheck.shell.shellcheck import ShellCheckRequest
@@ -22,6 +21,7 @@ from defcheck.syntax.document import Document
 from defcheck.syntax.record import record
 from defcheck.syntax.views import Section
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from defcheck.shell.tree import ShellBody
 

@@ -21,18 +21,18 @@ parsed as one literal word (see `text.py`).
 
 from __future__ import annotations
 
+import _thread  # not `threading` (start-up time): a lock and the thread id are enough
 import re
-import threading
 from bisect import bisect_right
 from collections.abc import Callable
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING
 
 from defcheck.shell.layout import RawLayout, scan_layout
 from defcheck.shell.text import ByteColumns, PreparedBody, encode, tree_sitter_text
 from defcheck.syntax.record import record
 from defcheck.syntax.span import Span
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
@@ -51,7 +51,7 @@ _SKIP_ARGUMENT = frozenset({"file_redirect", "heredoc_redirect", "herestring_red
 _PLACEHOLDER = re.compile(r"\{\{\s*[A-Za-z0-9_]+\s*\}\}")
 _ESCAPE = re.compile(r"\\(\n|.)", re.DOTALL)
 _DQ_ESCAPE = re.compile(r"\\([\\\"$`\n])")
-_local = threading.local()
+_parsers: dict[int, Parser] = {}  # one tree-sitter parser per thread (they are not shared)
 
 
 @record
@@ -300,26 +300,32 @@ _WRAPPERS: dict[str, frozenset[str]] = {
 
 @lru_cache(maxsize=1)
 def _language() -> Language:
-    import tree_sitter
+    language: Language = _ts().Language(_extension("tree_sitter_bash").language())
+    return language
 
-    return tree_sitter.Language(_bash_binding().language())
+
+def _ts() -> Any:
+    """tree-sitter's classes (`Language`, `Parser`, `Query`, `QueryCursor`)."""
+    return _extension("tree_sitter")
 
 
-def _bash_binding() -> Any:
-    """`tree_sitter_bash`'s compiled grammar, loaded without running the package's
-    `__init__`, which imports `importlib.resources` (and with it pathlib, tempfile,
-    shutil, zipfile...) for a query file we never read: ~15 ms of every `defcheck lint`.
-    Falls back to the package if its layout ever changes."""
+def _extension(package: str) -> Any:
+    """The compiled `<package>._binding` module, loaded without running the package's
+    `__init__`: `tree_sitter_bash`'s imports `importlib.resources` (and with it pathlib,
+    tempfile, shutil, zipfile...) for a query file we never read, `tree_sitter`'s imports
+    `typing` for one Protocol; together ~20 ms of every `defcheck lint`. The module is
+    registered under its own name, so a later `import <package>` uses this same copy.
+    Falls back to importing the package if its layout ever changes."""
     import sys
 
-    name = "tree_sitter_bash._binding"
+    name = f"{package}._binding"
     module = sys.modules.get(name)
     if module is not None:
         return module
     import importlib.machinery
     import os
 
-    spec = importlib.machinery.PathFinder.find_spec("tree_sitter_bash")
+    spec = importlib.machinery.PathFinder.find_spec(package)
     for folder in (spec.submodule_search_locations or []) if spec else []:
         for suffix in importlib.machinery.EXTENSION_SUFFIXES:
             path = os.path.join(folder, "_binding" + suffix)
@@ -329,35 +335,30 @@ def _bash_binding() -> Any:
                     importlib.machinery.ModuleSpec(name, loader, origin=path)
                 )
                 loader.exec_module(module)
+                sys.modules[name] = module
                 return module
-    import tree_sitter_bash
+    import importlib
 
-    return tree_sitter_bash
+    return importlib.import_module(package)
 
 
 @lru_cache(maxsize=1)
 def _query() -> Query:
-    import tree_sitter
-
-    query: Query = tree_sitter.Query(_language(), _QUERY)
+    query: Query = _ts().Query(_language(), _QUERY)
     return query
 
 
 @lru_cache(maxsize=1)
 def _strings_query() -> Query:
-    import tree_sitter
-
-    query: Query = tree_sitter.Query(_language(), _STRING_NODES)
+    query: Query = _ts().Query(_language(), _STRING_NODES)
     return query
 
 
 def _parser() -> Parser:
-    parser: Parser | None = getattr(_local, "parser", None)
+    ident = _thread.get_ident()
+    parser = _parsers.get(ident)
     if parser is None:
-        import tree_sitter
-
-        parser = tree_sitter.Parser(_language())
-        _local.parser = parser
+        parser = _parsers[ident] = _ts().Parser(_language())
     return parser
 
 
@@ -412,12 +413,10 @@ class _Builder:
         )
         self.heredoc_starts = [start for start, _, _ in self.heredoc_text]
         self.last_piece: dict[tuple[int, int], Command] = {}
-        self.lock = threading.Lock()
+        self.lock = _thread.allocate_lock()
         self.result: tuple[tuple[Command, ...], tuple[Pipeline, ...]] | None = None
 
     def build(self) -> ShellBody:
-        import tree_sitter
-
         self.tree = _parser().parse(encode(self.ts_text))
         root = self.tree.root_node
         errors = self._errors(root)
@@ -425,7 +424,7 @@ class _Builder:
         trailing = set(self.layout.trailing)
         strings: list[Node]
         if self._use_queries():
-            strings = tree_sitter.QueryCursor(_strings_query()).captures(root).get("s", [])
+            strings = _ts().QueryCursor(_strings_query()).captures(root).get("s", [])
         else:
             found = _find_nodes(root, _STRING_TYPES)
             strings = [node for kind in _STRING_TYPES for node in found.get(kind, [])]
@@ -474,11 +473,9 @@ class _Builder:
             return self.result
 
     def _structure(self) -> tuple[tuple[Command, ...], tuple[Pipeline, ...]]:
-        import tree_sitter
-
         captures: dict[str, list[Node]]
         if self._use_queries():
-            captures = tree_sitter.QueryCursor(_query()).captures(self.tree.root_node)
+            captures = _ts().QueryCursor(_query()).captures(self.tree.root_node)
         else:
             captures = _find_nodes(self.tree.root_node, _STRUCTURE_TYPES)
         commands: dict[tuple[int, int], Command] = {}
