@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         files = files[: args.limit]
     lint_s, floor_s, bodies = corpus_ratio(files, args.repeat)
     ours, theirs = cold_ratio(args.example, args.dockerfile, args.cold)
+    print(f"python: {sys.executable} ({sys.version.split()[0]})")
     print(f"corpus: {source.resolve()} ({len(files)} files, {bodies} shell bodies)")
     print(f"{'measure':<40} {'seconds':>9} {'ratio':>7} {'target':>7}")
     print(f"{'lint corpus (one process)':<40} {lint_s:>9.3f}")

@@ -29,6 +29,7 @@ import re
 from enum import Enum
 
 from defcheck.errors import ImageRefError
+from defcheck.syntax.lazyre import lazy_compile
 from defcheck.syntax.record import record
 
 __all__ = [
@@ -200,7 +201,7 @@ class ImageRef:
 
 # -- scheme handling ---------------------------------------------------------------------
 
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+_SCHEME = lazy_compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 def scheme_prefix(text: str) -> str | None:
@@ -229,14 +230,14 @@ _DOMAIN_NAME = rf"{_DOMAIN_COMP}(?:\.{_DOMAIN_COMP})*"
 _DOMAIN = rf"{_DOMAIN_NAME}(?::[0-9]+)?"
 _TAG = r"[\w][\w.-]{0,127}"
 _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
-_REFERENCE = re.compile(
+_REFERENCE = lazy_compile(
     rf"((?:{_DOMAIN}/)?{_COMP}(?:/{_COMP})*)(?::({_TAG}))?(?:@({_DIGEST}))?", re.ASCII
 )
-_COMP_RE = re.compile(_COMP, re.ASCII)
-_DOMAIN_NAME_RE = re.compile(_DOMAIN_NAME, re.ASCII)
-_TAG_RE = re.compile(_TAG, re.ASCII)
-_ANCHORED_ID = re.compile(r"[a-f0-9]{64}")
-_SHA256 = re.compile(r"sha256:[a-f0-9]{64}")
+_COMP_RE = lazy_compile(_COMP, re.ASCII)
+_DOMAIN_NAME_RE = lazy_compile(_DOMAIN_NAME, re.ASCII)
+_TAG_RE = lazy_compile(_TAG, re.ASCII)
+_ANCHORED_ID = lazy_compile(r"[a-f0-9]{64}")
+_SHA256 = lazy_compile(r"sha256:[a-f0-9]{64}")
 _NAME_TOTAL_MAX = 255
 
 
@@ -353,9 +354,9 @@ def parse_docker_tag_and_digest(text: str) -> tuple[str | None, str | None]:
 
 # -- library ------------------------------------------------------------------------------
 
-_LIB_NAME = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
-_LIB_TAG = re.compile(r"[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*")
-_LIB_HASH = re.compile(
+_LIB_NAME = lazy_compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
+_LIB_TAG = lazy_compile(r"[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*")
+_LIB_HASH = lazy_compile(
     r"sha256\.[a-f0-9]{64}|sif\.[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}"
 )
 
@@ -408,7 +409,7 @@ def _parse_library(text: str) -> ImageRef:
 
 # -- shub ---------------------------------------------------------------------------------
 
-_SHUB = re.compile(
+_SHUB = lazy_compile(
     r"(?P<reg>[-.a-zA-Z0-9/]{1,64}/)?(?P<user>[-a-zA-Z0-9]{1,39})/"
     r"(?P<name>[-_.a-zA-Z0-9]{1,64})(?::(?P<tag>[-_.a-zA-Z0-9]{1,64}))?"
     r"(?:@(?P<hash>[a-f0-9]{40}|[a-f0-9]{32}))?"

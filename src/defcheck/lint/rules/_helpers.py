@@ -2,39 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from defcheck.syntax import APP_SECTIONS, STANDARD_SECTIONS, Document, Section, Span
-
-
-class _LazyPattern:
-    """A regular expression compiled on first use (see `lazy_compile`)."""
-
-    def __init__(self, pattern: str, flags: int) -> None:
-        self._args = (pattern, flags)
-
-    def __getattr__(self, name: str) -> object:
-        # Only reached while the pattern is not compiled: compile it, then keep its
-        # methods in this instance, so later calls cost what the compiled pattern's do.
-        compiled = re.compile(*self._args)
-        for attr in dir(compiled):
-            if not attr.startswith("__"):
-                setattr(self, attr, getattr(compiled, attr))
-        return getattr(compiled, name)
-
-
-def lazy_compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    """`re.compile(pattern, flags)`, done when the pattern is first used.
-
-    Rule modules define their patterns at module level, and compiling them all costs
-    several milliseconds of every `defcheck lint` start-up although a typical file needs
-    few of them. The result has the methods and attributes of a compiled pattern (it is
-    not an `re.Pattern` instance: pass `.pattern` to functions that need one).
-    """
-    lazy: re.Pattern[str] = _LazyPattern(pattern, flags)  # type: ignore[assignment]
-    return lazy
-
+from defcheck.syntax.lazyre import lazy_compile as lazy_compile  # rule modules import it here
 
 KNOWN_SECTIONS: tuple[str, ...] = tuple(sorted(STANDARD_SECTIONS | APP_SECTIONS))
 _HEREDOC_RE = lazy_compile(r"<<(-?)[ \t]*(['\"]?)\\?([A-Za-z_][A-Za-z0-9_]*)\2")
