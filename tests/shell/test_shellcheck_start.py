@@ -32,3 +32,36 @@ def test_errors_surface_in_result() -> None:
     run = start_bodies([ShellCheckRequest("echo $x\n")], binary="/nonexistent/shellcheck")
     with pytest.raises(Exception, match="shellcheck"):
         run.result()
+
+
+def _many_bodies() -> list[ShellCheckRequest]:
+    """Enough text for several batches (bigger than one small input)."""
+    return [ShellCheckRequest(f"echo $v{i}\n" + "true\n" * 120) for i in range(40)]
+
+
+def test_several_batches_start_as_their_files_are_written(shellcheck_bin: str) -> None:
+    requests = _many_bodies()
+    run = start_bodies(requests, binary=shellcheck_bin, workers=2)
+    assert run._thread is not None, "several batches, run by worker threads"
+    found = run.result()
+    assert [sorted({f.code for f in fs}) for fs in found] == [["SC2086", "SC2154"]] * len(requests)
+    assert found == check_bodies(requests, binary=shellcheck_bin, workers=1)
+
+
+def test_a_failed_write_stops_every_batch(
+    shellcheck_bin: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from defcheck.shell import shellcheck
+
+    written: list[int] = []
+
+    def failing(text: str) -> bytes:
+        written.append(1)
+        if len(written) > 3:
+            raise OSError(28, "No space left on device")
+        return text.encode()
+
+    monkeypatch.setattr(shellcheck, "_file_bytes", failing)
+    run = start_bodies(_many_bodies(), binary=shellcheck_bin, workers=2)
+    with pytest.raises(OSError, match="No space left"):
+        run.result()

@@ -134,27 +134,24 @@ def lint_documents(
         jobs.append(job)
     pending = _start_shellcheck(jobs)
     rules = all_rules()
-    for job in jobs:
-        with _NoCyclicGC():
+    with _NoCyclicGC():  # the whole batch: the documents stay alive until it ends
+        for job in jobs:
             job.findings = _run_rules(
                 job.doc, job.path, job.config, job.selection, rules, incremental
             )
-    if pending is not None:
-        _collect_shellcheck(jobs, pending)
-    out: list[list[Finding]] = []
-    for job in jobs:
-        with _NoCyclicGC():
-            out.append(_finish(job))
-    return out
+        if pending is not None:
+            _collect_shellcheck(jobs, pending)
+        return [_finish(job) for job in jobs]
 
 
 class _NoCyclicGC:
-    """Pause the cyclic garbage collector while one document is linted.
+    """Pause the cyclic garbage collector while documents are linted.
 
-    Linting a big file makes tens of thousands of small objects and almost no cyclic
-    garbage; meanwhile the collector would walk every live object (in the language server,
-    the whole server) again and again. Reference counting still frees everything at once;
-    cycles are collected once the collector runs again.
+    Linting makes tens of thousands of small objects and almost no cyclic garbage (the
+    331-file corpus lints in one batch with the same peak memory either way); meanwhile
+    the collector would walk every live object (all the batch's documents, or in the
+    language server the whole server) again and again. Reference counting still frees
+    everything at once; cycles are collected once the collector runs again.
     """
 
     __slots__ = ("_was_enabled",)

@@ -34,6 +34,7 @@ from defcheck.syntax.span import Span
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import threading
     from collections.abc import Callable, Iterable, Sequence
     from pathlib import Path
     from typing import Any
@@ -213,15 +214,36 @@ class ShellCheckRun:
         workers = max(1, workers or os.cpu_count() or 1)
         batches = _batches(requests, self._todo, workers, batch_size)
         self._tmp = tmp = _make_temp_dir()
-        for batch in batches:
+
+        def write(batch: _Batch) -> None:
             for i in batch.indexes:
                 with open(os.path.join(tmp, f"{i}.sh"), "wb") as fh:
                     fh.write(_file_bytes(prepared[i].text))
+
         if len(batches) == 1:
+            write(batches[0])
             self._process = _Process(_batch_args(exe, tmp, batches[0]))
-        else:
-            count = min(workers, len(batches))
-            self._thread = _Thread(lambda: _run_batches(exe, tmp, batches, self._timeout, count))
+            return
+        # Creating hundreds of files costs about as much as a ShellCheck run: the workers
+        # start each batch as soon as its files are written, here, in order (writing them
+        # in the workers instead would wait for the rules' thread to let go of the GIL).
+        import threading
+
+        ready = [threading.Event() for _ in batches]
+        failed: list[BaseException] = []
+        count = min(workers, len(batches))
+        self._thread = _Thread(
+            lambda: _run_batches(exe, tmp, batches, self._timeout, count, ready, failed)
+        )
+        try:
+            for batch, event in zip(batches, ready, strict=True):
+                write(batch)
+                event.set()
+        except BaseException as exc:
+            failed.append(exc)
+            for event in ready:
+                event.set()
+            raise
 
     def result(self) -> list[tuple[ShellCheckFinding, ...]]:
         """Wait for ShellCheck; the findings are aligned with the requests."""
@@ -403,9 +425,16 @@ def _shared_codes(requests: Sequence[ShellCheckRequest], indexes: list[int]) -> 
 
 
 def _run_batches(
-    exe: str, tmp: str, batches: list[_Batch], timeout: float, workers: int
+    exe: str,
+    tmp: str,
+    batches: list[_Batch],
+    timeout: float,
+    workers: int,
+    ready: list[threading.Event],
+    failed: list[BaseException],
 ) -> list[list[dict[str, Any]]]:
-    """`_run_batch` on every batch with `workers` threads; results in batch order.
+    """`_run_batch` on every batch once `ready[k]` is set, with `workers` threads; results
+    in batch order (nothing runs after the writer put an error in `failed`).
 
     Like `ThreadPoolExecutor.map` (not used: concurrent.futures costs start-up time),
     the first failing batch in order raises its error once all have finished.
@@ -422,6 +451,10 @@ def _run_batches(
                 k = next(pending, None)
             if k is None:
                 return
+            ready[k].wait()
+            if failed:
+                outcomes[k] = failed[0]
+                continue
             try:
                 outcomes[k] = _run_batch(exe, tmp, batches[k], timeout)
             except BaseException as exc:  # re-raised in the caller's thread below
