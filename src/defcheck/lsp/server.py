@@ -16,6 +16,8 @@ import asyncio
 import contextlib
 import functools
 import gc
+import inspect
+import json
 import logging
 import traceback
 from collections.abc import Callable
@@ -188,18 +190,20 @@ class DefcheckServer(LanguageServer):
         self._inflight[key] = future
         return await future
 
-    def _publish(self, uri: str, version: int | None, diags: list[JsonDiagnostic]) -> None:
-        """Send `textDocument/publishDiagnostics` with diagnostics that are JSON already.
+    def _publish(self, uri: str, version: int | None, diags: list[JsonDiagnostic] | str) -> None:
+        """Send `textDocument/publishDiagnostics`; `diags` is a list of JSON diagnostics or
+        that list serialised already (`_parse_and_lint` does it in its worker thread).
 
-        The message is written as plain JSON values, not through lsprotocol's classes and
+        The message is written as JSON text, not through lsprotocol's classes and
         converter: a 5,000-line file can have thousands of diagnostics.
         """
-        params: dict[str, Any] = {"uri": uri, "diagnostics": diags}
-        if version is not None:
-            params["version"] = version
-        self.protocol._send_data(  # pygls' writer: header, JSON body, transport
-            {"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params}
+        listed = diags if isinstance(diags, str) else json.dumps(diags)
+        version_part = "" if version is None else f',"version":{int(version)}'
+        body = (
+            '{"jsonrpc":"2.0","method":"textDocument/publishDiagnostics",'
+            f'"params":{{"uri":{json.dumps(uri)}{version_part},"diagnostics":{listed}}}}}'
         )
+        _write_message(self.protocol, body)
 
     async def _diagnose(self, uri: str, delay: float) -> None:
         try:
@@ -280,16 +284,40 @@ class DefcheckServer(LanguageServer):
 
 def _parse_and_lint(
     uri: str, text: str, encoding: str, path: str | None, config: Any
-) -> tuple[Document, list[Finding], list[JsonDiagnostic], list[JsonDiagnostic]]:
+) -> tuple[Document, list[Finding], list[JsonDiagnostic], str]:
     """Parse `text`, lint it without ShellCheck and convert the results (in a worker
-    thread): the document, the findings, the parser's diagnostics and all diagnostics."""
+    thread): the document, the findings, the parser's diagnostics and all diagnostics as
+    JSON text."""
     doc = parse(text)
     found = engine.lint(doc, path=path, config=config, shellcheck=False)
     codec = Codec(text, doc.lines, encoding)
-    with _no_cyclic_gc():  # thousands of small dicts on a big file, none of them cyclic
+    # Thousands of small dicts on a big file, none of them cyclic: they are made,
+    # serialised and freed before the collector runs again (it would walk them all).
+    with _no_cyclic_gc():
         parse_diags = diagnostics.parse_diagnostics(doc, codec)
         lint_diags = diagnostics.lint_diagnostics(found, codec, uri)
-    return doc, found, parse_diags, diagnostics.merge(parse_diags, lint_diags)
+        listed = json.dumps(diagnostics.merge(parse_diags, lint_diags))
+        del lint_diags
+    return doc, found, parse_diags, listed
+
+
+def _write_message(protocol: Any, body: str) -> None:
+    """Write one JSON-RPC message (JSON text) the way pygls' `_send_data` does."""
+    writer = protocol.writer
+    if writer is None:
+        log.error("cannot send a message: no transport")
+        return
+    data = body.encode("utf-8")
+    if getattr(protocol, "_include_headers", True):  # stdio and TCP; not WebSockets
+        data = f"Content-Length: {len(data)}\r\n\r\n".encode("ascii") + data
+    res = writer.write(data)
+    if inspect.isawaitable(res):
+        task = asyncio.ensure_future(res)
+        _writes.add(task)
+        task.add_done_callback(_writes.discard)
+
+
+_writes: set[asyncio.Future[Any]] = set()  # asynchronous writes in flight
 
 
 @contextlib.contextmanager
