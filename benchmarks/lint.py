@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--corpus", type=Path, default=REPO / ".." / "shared" / "corpus" / "real")
     p.add_argument("--limit", type=int, default=0, help="use only the first N corpus files")
-    p.add_argument("--repeat", type=int, default=1, help="corpus runs (best is kept)")
+    p.add_argument("--repeat", type=int, default=3, help="corpus runs, alternately (best is kept)")
     p.add_argument("--cold", type=int, default=10, help="cold-start runs (median)")
     p.add_argument("--example", type=Path, default=REPO / "examples" / "python-app.def")
     p.add_argument(

@@ -74,12 +74,20 @@ class _Job:
 
 
 def selection_for(config: LintConfig, path: str | Path | None = None) -> Selection:
-    """The `Selection` for a file: config selectors plus its per-file ignores."""
-    return Selection(
-        select=config.select,
-        extend_select=config.extend_select,
-        ignore=config.ignore + config.ignored_for_path(path),
-    )
+    """The `Selection` for a file: config selectors plus its per-file ignores.
+
+    Files with the same selectors share one `Selection` (which remembers its answers).
+    """
+    key = (config.select, config.extend_select, config.ignore + config.ignored_for_path(path))
+    found = _selections.get(key)
+    if found is None:
+        if len(_selections) > 64:
+            _selections.clear()
+        found = _selections[key] = Selection(select=key[0], extend_select=key[1], ignore=key[2])
+    return found
+
+
+_selections: dict[tuple[object, ...], Selection] = {}
 
 
 def lint_document(
@@ -202,12 +210,8 @@ def _run_selected(
 
     out: list[Finding] = []
     chunked: list[tuple[Rule, RuleContext]] = []
-    for rule_ in rules:
+    for rule_, options in _plan(selection, config, rules):
         meta = rule_.meta
-        if not selection.enabled(meta.code, meta.name, default_enabled=meta.default_enabled):
-            continue
-        options = dict(meta.options)
-        options.update(config.options_for(meta.code, meta.name))
         ctx = RuleContext(
             doc=doc, code=meta.code, path=path, options=options, settings=config.settings
         )
@@ -221,6 +225,30 @@ def _run_selected(
     if chunked:
         out.extend(run_chunk_local(chunked, big, _crash))
     return out
+
+
+def _plan(
+    selection: Selection, config: LintConfig, rules: Iterable[Rule]
+) -> list[tuple[Rule, dict[str, object]]]:
+    """The enabled rules with their options (the same for every file of a run)."""
+    last = _last_plan.get("plan")
+    if last is not None and last[0] is selection and last[1] is config and last[2] is rules:
+        return last[3]
+    plan: list[tuple[Rule, dict[str, object]]] = []
+    for rule_ in rules:
+        meta = rule_.meta
+        if selection.enabled(meta.code, meta.name, default_enabled=meta.default_enabled):
+            options = dict(meta.options)
+            options.update(config.options_for(meta.code, meta.name))
+            plan.append((rule_, options))
+    _last_plan["plan"] = (selection, config, rules, plan)
+    return plan
+
+
+#: The last run's (selection, config, rules, plan): a run lints its files with one plan.
+_last_plan: dict[
+    str, tuple[Selection, LintConfig, Iterable[Rule], list[tuple[Rule, dict[str, object]]]]
+] = {}
 
 
 def _crash(meta: RuleMeta, exc: Exception) -> Finding:

@@ -557,8 +557,18 @@ def _cache_facts(body: ShellBody) -> list[_CacheFacts]:
         )
         for manager, inst in last.items()
     )
-    cleaned = frozenset(m for m in _CACHE_DIRS for c in body.commands if _cleans(c, m))
+    cleaned = frozenset(
+        m
+        for c in body.commands
+        if command_name(c) in _CLEANERS
+        for m in _CACHE_DIRS
+        if _cleans(c, m)
+    )
     return [(installs, cleaned)]
+
+
+#: Commands that can clean a package cache (`_cleans`): `rm` and the package managers.
+_CLEANERS = frozenset({"rm"}).union(*_MANAGER_NAMES.values())
 
 
 # -- DEF704 -----------------------------------------------------------------------------------
