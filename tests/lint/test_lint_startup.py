@@ -13,7 +13,8 @@ import tomllib
 
 from defcheck.lint.config import LintConfig, _may_name_defcheck, load_config, parse_config
 from defcheck.lint.discover import _normalise, discover, discover_names
-from defcheck.lint.registry import all_rules, cleandoc
+from defcheck.lint.model import cleandoc
+from defcheck.lint.registry import all_rules
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from defcheck.syntax.record import record
+from defcheck.syntax.record import cached, record
 from defcheck.syntax.span import Span
 
 TYPE_CHECKING = False
@@ -113,10 +113,16 @@ class RuleMeta:
     summary: str
     severity: Severity
     family: str
-    explanation: str  # markdown: Why is this bad? / Example / Use instead / Fix safety ...
+    doc: str  # the rule's docstring as written (see `explanation`)
     fix: Applicability | None = None
     default_enabled: bool = True
     options: dict[str, object] = _NO_OPTIONS
+
+    @cached
+    def explanation(self) -> str:
+        """Markdown: Why is this bad? / Example / Use instead / Fix safety ... (the
+        docstring, de-indented on first use: most runs never show it)."""
+        return cleandoc(self.doc)
 
     @property
     def url(self) -> str:
@@ -127,3 +133,21 @@ class RuleMeta:
         """Give each `RuleMeta` without `options` its own dict (a dataclass `default_factory`)."""
         if self.options is _NO_OPTIONS:
             self.__dict__["options"] = {}
+
+
+def cleandoc(doc: str) -> str:
+    """`inspect.cleandoc` (importing `inspect` costs more start-up time than a lint run)."""
+    lines = doc.expandtabs().split("\n")
+    margin = -1
+    for line in lines[1:]:
+        content = len(line.lstrip())
+        if content and (margin < 0 or len(line) - content < margin):
+            margin = len(line) - content
+    lines[0] = lines[0].lstrip()
+    if margin > 0:
+        lines[1:] = [line[margin:] for line in lines[1:]]
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    return "\n".join(lines)

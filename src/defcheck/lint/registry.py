@@ -100,7 +100,7 @@ def rule(
             summary=summary,
             severity=severity,
             family=family,
-            explanation=cleandoc(fn.__doc__ or ""),
+            doc=fn.__doc__ or "",
             fix=fix,
             default_enabled=default_enabled,
             options=dict(options or {}),
@@ -109,24 +109,6 @@ def rule(
         return fn
 
     return register
-
-
-def cleandoc(doc: str) -> str:
-    """`inspect.cleandoc` (importing `inspect` costs more start-up time than a lint run)."""
-    lines = doc.expandtabs().split("\n")
-    margin = -1
-    for line in lines[1:]:
-        content = len(line.lstrip())
-        if content and (margin < 0 or len(line) - content < margin):
-            margin = len(line) - content
-    lines[0] = lines[0].lstrip()
-    if margin > 0:
-        lines[1:] = [line[margin:] for line in lines[1:]]
-    while lines and not lines[-1]:
-        lines.pop()
-    while lines and not lines[0]:
-        lines.pop(0)
-    return "\n".join(lines)
 
 
 def all_rules() -> list[Rule]:

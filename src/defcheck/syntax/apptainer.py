@@ -11,8 +11,6 @@ normal error instead. `definitions_json` renders the result exactly as Go's
 
 from __future__ import annotations
 
-import binascii
-
 from defcheck.syntax.gostr import go_lower, go_trim, utf8_len
 from defcheck.syntax.lexer import line_content
 from defcheck.syntax.record import mutable_record, record
@@ -460,6 +458,8 @@ def definitions_json(defs: list[Definition]) -> str:
 
 def _b64(data: bytes) -> str:
     """Standard base64 with padding, as Go encodes `[]byte`."""
+    import binascii  # a C extension to load: only Apptainer's JSON view needs it
+
     return binascii.b2a_base64(data, newline=False).decode("ascii")
 
 
