@@ -29,7 +29,7 @@ import re
 from enum import Enum
 
 from defcheck.errors import ImageRefError
-from defcheck.syntax.lazyre import lazy_compile
+from defcheck.syntax.lazy import lazy_compile
 from defcheck.syntax.record import record
 
 __all__ = [

@@ -16,6 +16,8 @@ itself) loads only the modules it needs.
 
 from __future__ import annotations
 
+from defcheck.syntax.lazy import lazy_exports
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from defcheck.lint.config import LintConfig, load_config
@@ -34,18 +36,7 @@ _HOMES = {
     "model": ("Applicability", "Finding", "Fix", "Related", "RuleMeta", "Severity"),
     "registry": ("Rule", "all_rules", "get_rule", "rule"),
 }
-_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
-
-
-def __getattr__(name: str) -> object:
-    module = _HOME_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _HOMES)
 
 
 def __dir__() -> list[str]:

@@ -10,6 +10,8 @@ Findings are plain values; the linter wraps them into its own types.
 
 from __future__ import annotations
 
+from defcheck.syntax.lazy import lazy_exports
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from defcheck.shell.interpreter import (
@@ -75,18 +77,7 @@ _HOMES = {
         "strip_wrappers",
     ),
 }
-_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
-
-
-def __getattr__(name: str) -> object:
-    module = _HOME_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _HOMES)
 
 
 __all__ = [

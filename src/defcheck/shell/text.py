@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 
+from defcheck.syntax.span import LineIndex
+
 # Apptainer's `{{\s*(\w+)\s*}}` (ASCII), limited to one line so masking keeps line ends.
 _PLACEHOLDER = re.compile(r"\{\{[\t\f ]*([0-9A-Za-z_]+)[\t\f ]*\}\}")
 # Bytes 0x80-0xBF continue a UTF-8 sequence; every other byte starts a code point.
@@ -128,13 +130,7 @@ class ByteColumns:
 
     def __init__(self, text: str) -> None:
         self._ascii = text.isascii()
-        starts = [0]
-        find = text.find
-        i = find("\n")
-        while i != -1:
-            starts.append(i + 1)
-            i = find("\n", i + 1)
-        self._line_starts = starts
+        self._line_starts = LineIndex(text).starts
         self._line_bytes: list[bytes] | None = None
         if not self._ascii:
             self._line_bytes = [line.encode("utf-8", "surrogatepass") for line in text.split("\n")]

@@ -9,6 +9,7 @@ position) so the language server has a tree for a half-typed file.
 from __future__ import annotations
 
 from defcheck.syntax.lalr import Node, parse_tokens
+from defcheck.syntax.lazy import lazy_compile
 from defcheck.syntax.lexer import (
     BLANK_LINE,
     BODY,
@@ -70,25 +71,14 @@ class Comment:
 
 
 # reader.go buildArgsRegexp `{{\s*(\w+)\s*}}` with Go's ASCII \s and \w; compiled on first
-# use (module `__getattr__`), as `re` is not needed to parse a file without placeholders.
+# use (`lazy_compile`), as `re` is not needed to parse a file without placeholders.
 _PLACEHOLDER_PATTERN = r"\{\{[\t\n\f\r ]*([0-9A-Za-z_]+)[\t\n\f\r ]*\}\}"
-_PLACEHOLDER: object = None
+PLACEHOLDER_RE = lazy_compile(_PLACEHOLDER_PATTERN)
 
 
 def placeholder_re() -> re.Pattern[str]:
     """The compiled placeholder pattern."""
-    global _PLACEHOLDER
-    if _PLACEHOLDER is None:
-        import re
-
-        _PLACEHOLDER = re.compile(_PLACEHOLDER_PATTERN)
-    return _PLACEHOLDER  # type: ignore[return-value]
-
-
-def __getattr__(name: str) -> re.Pattern[str]:
-    if name == "PLACEHOLDER_RE":
-        return placeholder_re()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return PLACEHOLDER_RE
 
 
 class Document:

@@ -8,13 +8,14 @@ joined, section names as Apptainer computes them) and where the author wrote it.
 from __future__ import annotations
 
 from defcheck.syntax.gostr import GO_SPACE, go_lower, go_trim
+from defcheck.syntax.lazy import lazy_compile
 from defcheck.syntax.lexer import line_content
 from defcheck.syntax.record import cached, record
 from defcheck.syntax.span import Span
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import re
+    pass
 
 #: Standard sections (deffile.go `validSections`).
 STANDARD_SECTIONS = frozenset(
@@ -198,6 +199,7 @@ _FILE_SPLITTER_PATTERN = (
     rf"([^{_WS}\"']*\{{\{{[{_WS}]*[0-9A-Za-z_]+[{_WS}]*\}}\}}*[^{_WS}{{}}\"']*)+"
     rf"|([^{_WS}\"']+|\"([^\"]*)\"|'([^']*))"
 )
+FILE_SPLITTER = lazy_compile(_FILE_SPLITTER_PATTERN)  # `re` costs more than a typical parse
 _GO_ASCII_SPACE = "\t\n\f\r "
 
 
@@ -205,11 +207,10 @@ def file_tokens(line: str) -> list[tuple[int, int]]:
     """Spans of the tokens deffile.go's `fileSplitter` finds in a `%files` line.
 
     Lines without quotes or braces (nearly all) are split at Go's ASCII white space
-    directly; the others go through the ported regular expression, imported lazily
-    because `re` costs more to import than a typical parse.
+    directly; the others go through the ported regular expression (`FILE_SPLITTER`).
     """
     if '"' in line or "'" in line or "{" in line:
-        return [(m.start(), m.end()) for m in _file_splitter().finditer(line)]
+        return [(m.start(), m.end()) for m in FILE_SPLITTER.finditer(line)]
     out: list[tuple[int, int]] = []
     i, n = 0, len(line)
     while i < n:
@@ -222,25 +223,6 @@ def file_tokens(line: str) -> list[tuple[int, int]]:
             out.append((i, j))
         i = j
     return out
-
-
-_SPLITTER: object = None
-
-
-def _file_splitter() -> re.Pattern[str]:
-    global _SPLITTER
-    if _SPLITTER is None:
-        import re
-
-        _SPLITTER = re.compile(_FILE_SPLITTER_PATTERN)
-    return _SPLITTER  # type: ignore[return-value]
-
-
-def __getattr__(name: str) -> re.Pattern[str]:
-    # `FILE_SPLITTER` is compiled on first use (see file_tokens).
-    if name == "FILE_SPLITTER":
-        return _file_splitter()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Section:

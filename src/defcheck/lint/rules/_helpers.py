@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from defcheck.syntax import APP_SECTIONS, STANDARD_SECTIONS, Document, Section, Span
-from defcheck.syntax.lazyre import lazy_compile as lazy_compile  # rule modules import it here
+from defcheck.syntax.lazy import lazy_compile as lazy_compile  # rule modules import it here
 
 KNOWN_SECTIONS: tuple[str, ...] = tuple(sorted(STANDARD_SECTIONS | APP_SECTIONS))
 _HEREDOC_RE = lazy_compile(r"<<(-?)[ \t]*(['\"]?)\\?([A-Za-z_][A-Za-z0-9_]*)\2")
