@@ -25,7 +25,6 @@ Grammars follow spec §8-§9:
 
 from __future__ import annotations
 
-import re
 from enum import Enum
 
 from defcheck.errors import ImageRefError
@@ -206,6 +205,8 @@ _SCHEME = lazy_compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 def scheme_prefix(text: str) -> str | None:
     """The `scheme://` a `From:` value starts with (`docker://alpine` -> `docker`), or None."""
+    if "://" not in text:
+        return None  # `_SCHEME` needs it
     m = _SCHEME.match(text)
     return m.group(1) if m else None
 
@@ -224,41 +225,114 @@ def combine_registry_namespace(
 
 # -- docker / distribution reference grammar ----------------------------------------------
 
-_COMP = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_DOMAIN_COMP = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
-_DOMAIN_NAME = rf"{_DOMAIN_COMP}(?:\.{_DOMAIN_COMP})*"
-_DOMAIN = rf"{_DOMAIN_NAME}(?::[0-9]+)?"
-_TAG = r"[\w][\w.-]{0,127}"
-_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
-_REFERENCE = lazy_compile(
-    rf"((?:{_DOMAIN}/)?{_COMP}(?:/{_COMP})*)(?::({_TAG}))?(?:@({_DIGEST}))?", re.ASCII
-)
-_COMP_RE = lazy_compile(_COMP, re.ASCII)
-_DOMAIN_NAME_RE = lazy_compile(_DOMAIN_NAME, re.ASCII)
-_TAG_RE = lazy_compile(_TAG, re.ASCII)
-_ANCHORED_ID = lazy_compile(r"[a-f0-9]{64}")
-_SHA256 = lazy_compile(r"sha256:[a-f0-9]{64}")
+# The grammar, as containers/image writes it (with `re.ASCII`):
+#   reference  = name [":" tag] ["@" digest]
+#   name       = [domain "/"] component ("/" component)*
+#   domain     = label ("." label)* [":" [0-9]+]
+#   label      = [a-zA-Z0-9] | [a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]
+#   component  = [a-z0-9]+ (([._] | "__" | "-"+) [a-z0-9]+)*
+#   tag        = [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}
+#   digest     = algorithm ":" [0-9a-fA-F]{32,}     algorithm = [A-Za-z][A-Za-z0-9]* ([-_+.] ...)*
+# checked with string operations: the one regular expression for it took longer to compile
+# than linting a typical file does (tests/refs compare both on generated references).
+_LOWER_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_ALNUM = _LOWER_ALNUM | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_LABEL_CHARS = _ALNUM | {"-"}
+_TAG_CHARS = _ALNUM | {"_", ".", "-"}
+_HEX = frozenset("0123456789abcdefABCDEF")
+_COMPONENT_SEPARATORS = frozenset({".", "_", "__"})
 _NAME_TOTAL_MAX = 255
 
 
 def is_docker_path_component(text: str) -> bool:
     """True for one repository path component (`[a-z0-9]` words joined by `.`, `_`, `__`, `-`)."""
-    return _COMP_RE.fullmatch(text) is not None
+    if not text or text[0] not in _LOWER_ALNUM or text[-1] not in _LOWER_ALNUM:
+        return False
+    separator = ""
+    for char in text:
+        if char in _LOWER_ALNUM:
+            if separator and separator not in _COMPONENT_SEPARATORS and separator.strip("-"):
+                return False
+            separator = ""
+        else:
+            separator += char
+    return True
 
 
 def is_docker_tag(text: str) -> bool:
     """True for a valid tag (word character, then up to 127 of `[A-Za-z0-9_.-]`)."""
-    return _TAG_RE.fullmatch(text) is not None
+    return (
+        0 < len(text) <= 128
+        and (text[0] in _ALNUM or text[0] == "_")
+        and all(c in _TAG_CHARS for c in text)
+    )
 
 
 def is_registry_hostname(host: str) -> bool:
     """True for a registry host name without port (`localhost`, `quay.io`, `127.0.0.1`)."""
-    return _DOMAIN_NAME_RE.fullmatch(host) is not None
+    return all(
+        label
+        and label[0] in _ALNUM
+        and label[-1] in _ALNUM
+        and all(c in _LABEL_CHARS for c in label)
+        for label in host.split(".")
+    )
+
+
+def _is_domain(text: str) -> bool:
+    """`host[:port]` as the reference grammar's `domain`."""
+    host, colon, port = text.partition(":")
+    if colon and not (port.isascii() and port.isdigit()):
+        return False
+    return is_registry_hostname(host)
+
+
+def _is_digest(text: str) -> bool:
+    """`algorithm:hex` as the reference grammar's `digest` (any algorithm, >= 32 hex)."""
+    algorithm, colon, hex_part = text.partition(":")
+    if not colon or len(hex_part) < 32 or not all(c in _HEX for c in hex_part):
+        return False
+    for sep in "_+.":
+        algorithm = algorithm.replace(sep, "-")
+    return all(
+        part and part[0].isascii() and part[0].isalpha() and all(c in _ALNUM for c in part)
+        for part in algorithm.split("-")
+    )
+
+
+def match_reference(text: str) -> tuple[str, str | None, str | None] | None:
+    """(name, tag, digest) if `text` is a distribution reference, else None.
+
+    >>> match_reference("localhost:5000/a/b:1.0")
+    ('localhost:5000/a/b', '1.0', None)
+    >>> match_reference("Alpine") is None
+    True
+    """
+    name, at, digest = text.partition("@")
+    if at and not _is_digest(digest):
+        return None
+    tag: str | None = None
+    colon = name.rfind(":")
+    if colon > name.rfind("/"):
+        name, tag = name[:colon], name[colon + 1 :]
+        if not is_docker_tag(tag):
+            return None
+    first, slash, rest = name.partition("/")
+    if slash and not all(is_docker_path_component(c) for c in rest.split("/")):
+        return None
+    if not (is_docker_path_component(first) or (slash and _is_domain(first))):
+        return None
+    return name, tag, digest if at else None
 
 
 def is_sha256_digest(text: str) -> bool:
     """True for `sha256:` + 64 lower-case hex digits (the only digest Apptainer accepts)."""
-    return _SHA256.fullmatch(text) is not None
+    return text.startswith("sha256:") and _is_hex64(text[7:])
+
+
+def _is_hex64(text: str) -> bool:
+    """64 characters, each of `0-9a-f` (`[a-f0-9]{64}` without a regular expression)."""
+    return len(text) == 64 and not text.strip("0123456789abcdef")
 
 
 @record  # not @dataclass: importing dataclasses costs start-up time
@@ -313,21 +387,21 @@ def normalise_docker_name(domain: str | None, path: str) -> tuple[str, str]:
 
 def _parse_oci(kind: RefKind, text: str) -> ImageRef:
     """Parse a docker/docker-daemon/oras reference (spec §9.2, §9.3)."""
-    if kind is RefKind.DOCKER_DAEMON and _SHA256.fullmatch(text):
+    if kind is RefKind.DOCKER_DAEMON and is_sha256_digest(text):
         # An image ID in the local daemon: content-addressed already.
         return ImageRef(kind, text, None, "", digest=text)
     if not text:
         raise ImageRefError("repository name must have at least one component")
-    if _ANCHORED_ID.fullmatch(text):
+    if _is_hex64(text):
         raise ImageRefError(
             f"invalid repository name ({text}), cannot specify 64-byte hexadecimal strings"
         )
-    m = _REFERENCE.fullmatch(text)
-    if m is None:
-        if _REFERENCE.fullmatch(text.lower()):
+    parts = match_reference(text)
+    if parts is None:
+        if match_reference(text.lower()):
             raise ImageRefError(f"repository name must be lowercase: {text}")
         raise ImageRefError(f"invalid reference format: {text}")
-    name, tag, digest = m.group(1), m.group(2), m.group(3)
+    name, tag, digest = parts
     if len(name) > _NAME_TOTAL_MAX:
         raise ImageRefError(f"repository name must not be more than {_NAME_TOTAL_MAX} characters")
     domain, remainder = normalise_docker_name(*split_docker_domain(name))
@@ -348,8 +422,8 @@ def _parse_oci(kind: RefKind, text: str) -> ImageRef:
 
 def parse_docker_tag_and_digest(text: str) -> tuple[str | None, str | None]:
     """(tag, digest) of a reference whose only fault is carrying both (for fixes)."""
-    m = _REFERENCE.fullmatch(text)
-    return (m.group(2), m.group(3)) if m else (None, None)
+    parts = match_reference(text)
+    return (parts[1], parts[2]) if parts else (None, None)
 
 
 # -- library ------------------------------------------------------------------------------

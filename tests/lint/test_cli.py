@@ -152,6 +152,30 @@ def test_invalid_config_exits_2(project: Path, capsys: pytest.CaptureFixture[str
     assert "invalid config:" in err and "fail-on" in err and "Traceback" not in err
 
 
+@pytest.mark.shellcheck
+def test_shellcheck_started_early_leaves_nothing_behind(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    shellcheck_bin: str,
+) -> None:
+    """`defcheck lint` starts ShellCheck before reading the configuration: an invalid
+    configuration still exits 2 at once, and ShellCheck's files are removed either way."""
+    tmp = project / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    (project / "sc.def").write_text(BAD + "\n%post\n    echo $1\n")
+    assert run(["sc.def"]) == 1
+    assert "SC2086" in capsys.readouterr().out
+    (project / "pyproject.toml").write_text('[tool.defcheck]\nfail-on = "loud"\n')
+    assert run(["sc.def"]) == 2
+    assert "invalid config:" in capsys.readouterr().err
+    (project / "pyproject.toml").write_text('[tool.defcheck]\nignore = ["SC"]\n')
+    assert run(["sc.def", "--format", "json"]) == 1
+    assert "SC2086" not in capsys.readouterr().out
+    assert list(tmp.iterdir()) == []
+
+
 def test_output_file(project: Path) -> None:
     assert run(["bad.def", *NO_SC, "--format", "sarif", "--output", "out.sarif"]) == 1
     assert json.loads((project / "out.sarif").read_text())["version"] == "2.1.0"

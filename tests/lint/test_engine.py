@@ -239,3 +239,55 @@ def test_lint_paths_discovers_and_reports_errors(tmp_path: Path) -> None:
     assert names == ["Singularity.gpu", "a.def", "missing.def"]
     assert results[2].error is not None and "no such file" in results[2].error.message
     assert "DEF401" in [f.code for f in results[1].findings]
+
+
+# -- ShellCheck started before the linter (`defcheck lint`) -------------------------------
+
+SC_TEXT = "Bootstrap: docker\nFrom: alpine:3.20\n\n%post\n    echo $1\n\n%runscript\n    cat $2\n"
+
+
+@pytest.mark.shellcheck
+def test_started_run_gives_the_same_findings(shellcheck_bin: str) -> None:
+    from defcheck.lint.engine import lint_documents
+    from defcheck.shell.section import start_checking
+    from defcheck.syntax import parse
+
+    docs = [parse(SC_TEXT), parse(BAD), parse(SC_TEXT.replace("$1", "$3"))]
+    items = [(d, f"{i}.def", LintConfig()) for i, d in enumerate(docs)]
+    expected = lint_documents(items)
+    assert lint_documents(items, started=start_checking(docs)) == expected
+    assert sum(f.code == "SC2086" for found in expected for f in found) == 4
+
+
+@pytest.mark.shellcheck
+def test_started_run_respects_each_configuration(shellcheck_bin: str) -> None:
+    from defcheck.lint.engine import lint_documents
+    from defcheck.shell.section import start_checking
+    from defcheck.syntax import parse
+
+    docs = [parse(SC_TEXT), parse(SC_TEXT)]
+    configs = [LintConfig(ignore=("SC",)), LintConfig()]
+    items = [(d, None, c) for d, c in zip(docs, configs, strict=True)]
+    first, second = lint_documents(items, started=start_checking(docs))
+    assert not any(f.code.startswith("SC") for f in first)
+    assert [f.code for f in second if f.code.startswith("SC")] == ["SC2086", "SC2086"]
+    assert second == lint_documents([items[1]])[0]
+
+
+def test_unwanted_started_run_is_stopped_and_cleaned_up(tmp_path: Path) -> None:
+    from defcheck.lint.engine import lint_documents
+    from defcheck.shell import shellcheck as sc
+    from defcheck.shell.section import shellcheck_requests
+    from defcheck.syntax import parse
+
+    # A stand-in for ShellCheck that would run for a minute: discarding must not wait.
+    slow = tmp_path / "slow-shellcheck"
+    slow.write_text("#!/bin/sh\nexec sleep 60\n")
+    slow.chmod(0o755)
+    doc = parse(SC_TEXT)
+    run = sc.start_bodies([r for _, r in shellcheck_requests(doc)], binary=slow)
+    folder = run._tmp
+    assert folder is not None and Path(folder).is_dir()
+    found = lint_documents([(doc, None, LintConfig(shellcheck=False))], started=run)
+    assert not any(f.code.startswith(("SC", "DEF004")) for f in found[0])
+    assert not Path(folder).exists()

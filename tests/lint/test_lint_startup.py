@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import tomllib
+from hypothesis import given
+from hypothesis import strategies as st
 
 from defcheck.lint.config import LintConfig, _may_name_defcheck, load_config, parse_config
 from defcheck.lint.discover import _normalise, discover, discover_names
@@ -101,3 +104,120 @@ def test_lint_avoids_heavy_imports() -> None:
     # (with the shell patch applied, add "dataclasses", "pathlib" and "tempfile")
     for heavy in ("tomllib", "subprocess", "json"):
         assert heavy not in out, heavy
+
+
+# -- start-up replacements for regular expressions: same answers as the patterns -------------
+
+_TRICKY = [
+    "",
+    "a",
+    "A",
+    "_",
+    "9",
+    "a=",
+    "=a",
+    "_x=1",
+    "X9=",
+    "a b=c",
+    "a-b=c",
+    "é=1",
+    "a\n=1",
+    "pip",
+    "pip3",
+    "pip3.12",
+    "pip.",
+    "pipx",
+    "Pip3",
+    "python",
+    "python3.11",
+    "python3-x",
+    "py",
+    "mirrorurl",
+    "otherurl",
+    "otherurl1",
+    "otherurl12x",
+    "otherurl١",
+    "library",
+    "0" * 64,
+    "a" * 64,
+    "A" * 64,
+    "g" * 64,
+    "0" * 63,
+    "0" * 65,
+    "0" * 63 + "\n",
+]
+
+
+@given(st.sampled_from(_TRICKY) | st.text(alphabet="aAfgp9_=.-\n\t é1", max_size=70))
+def test_string_predicates_match_the_patterns_they_replace(text: str) -> None:
+    from defcheck.lint.rules.shell import _is_env_word, _versioned
+    from defcheck.lint.rules.trust import _is_url_key
+    from defcheck.refs import _is_hex64, is_sha256_digest
+
+    assert _is_env_word(text) == bool(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", text, re.S))
+    assert _versioned(text, "pip") == bool(re.fullmatch(r"pip[0-9.]*", text))
+    assert _versioned(text, "python") == bool(re.fullmatch(r"python[0-9.]*", text))
+    url_key = r"mirrorurl|updateurl|confurl|registerurl|library|otherurl[0-9]+"
+    assert _is_url_key(text) == bool(re.fullmatch(url_key, text, re.ASCII))
+    assert _is_hex64(text) == bool(re.fullmatch(r"[a-f0-9]{64}", text))
+    digest = "sha256:" + text
+    assert is_sha256_digest(digest) == bool(re.fullmatch(r"sha256:[a-f0-9]{64}", digest))
+
+
+@pytest.mark.parametrize("text", ["Bootstrap: docker", "bootstrap:x", "BOOTSTRAP:", "bootſtrap:"])
+def test_bootstrap_line_detection_is_apptainers(text: str) -> None:
+    from defcheck.syntax.lexer import is_stage_line
+
+    # Go's (?i) folds ſ to s, as Apptainer's `(?mi)^bootstrap:` split does
+    assert is_stage_line(text, 0)
+    assert not is_stage_line(" " + text, 0)
+
+
+# -- @record: `__init__` made from a renamed template, no source compiled per class ---------
+
+
+def test_record_init_is_a_plain_function_with_the_fields() -> None:
+    from defcheck.syntax.record import record
+
+    @record
+    class Point:
+        x: int
+        y: int = 2
+        label: str = "p"
+
+    assert Point(1) == Point(1, 2, "p") == Point(x=1, label="p")
+    assert repr(Point(3, label="q")) == "Point(x=3, y=2, label='q')"
+    assert str(inspect.signature(Point.__init__)) == "(self, x, y=2, label='p')"
+    assert Point.__init__.__qualname__.endswith("Point.__init__")
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'x'"):
+        Point()  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'z'"):
+        Point(1, z=3)  # type: ignore[call-arg]
+
+    @record
+    class Empty:
+        pass
+
+    assert Empty() == Empty() and repr(Empty()) == "Empty()"
+
+
+def test_record_field_without_default_after_one_with_is_refused() -> None:
+    from defcheck.syntax.record import record
+
+    @record
+    class Bad:
+        a: int = 1
+        b: int
+
+    with pytest.raises(TypeError, match="field 'b' without a default follows one with"):
+        Bad(1, 2)
+
+
+@given(st.text(alphabet="aZ_09= \t\n\u00a0-$é", max_size=30))
+def test_export_names_and_assignments_match_their_patterns(text: str) -> None:
+    from defcheck.lint.rules.shell import _assignment, _export_names
+
+    pattern = r"(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)(?==|\s|$)"
+    assert _export_names(text) == re.findall(pattern, text)
+    m = re.match(r"[ \t]*([A-Za-z_][A-Za-z0-9_]*)=", text)
+    assert _assignment(text) == ((m.group(1), m.start(1)) if m else None)

@@ -205,3 +205,31 @@ def test_shellcheck_opts_from_the_environment_are_ignored(
 ) -> None:
     monkeypatch.setenv("SHELLCHECK_OPTS", "--exclude=SC2086")
     assert any(f.code == "SC2086" for f in check_body("echo $x\n", binary=shellcheck_bin))
+
+
+class _Finished:
+    """A finished ShellCheck process: what `_batch_output` reads from one."""
+
+    def __init__(self, returncode: int, stdout: bytes, stderr: bytes = b"") -> None:
+        self.answer = (returncode, stdout, stderr)
+
+    def communicate(self, timeout: float) -> tuple[int, bytes, bytes]:
+        return self.answer
+
+
+@pytest.mark.parametrize("stdout", [b'{"comments":[]}', b'{"comments":[]}\n'])
+def test_clean_answer_needs_no_json_parse(stdout: bytes) -> None:
+    assert sc._batch_output(_Finished(0, stdout), 1.0) == []  # type: ignore[arg-type]
+
+
+def test_answers_with_comments_are_parsed() -> None:
+    comment = {"file": "0.sh", "line": 1, "column": 6, "code": 2086, "level": "info"}
+    stdout = b'{"comments":[{"file":"0.sh","line":1,"column":6,"code":2086,"level":"info"}]}'
+    assert sc._batch_output(_Finished(1, stdout), 1.0) == [comment]  # type: ignore[arg-type]
+    # exit status 0 with a non-empty list still goes through the parser
+    assert sc._batch_output(_Finished(0, stdout), 1.0) == [comment]  # type: ignore[arg-type]
+
+
+def test_failed_run_is_an_error_even_with_the_clean_text() -> None:
+    with pytest.raises(sc.ShellCheckError, match="shellcheck failed: bad option"):
+        sc._batch_output(_Finished(3, b"", b"bad option\n"), 1.0)  # type: ignore[arg-type]

@@ -438,12 +438,26 @@ def _exit(code: int) -> NoReturn:
     os._exit(code)
 
 
+def _skip_async_backends() -> None:
+    """Keep httpcore from importing anyio and trio in the `defpin` process.
+
+    httpcore imports them at start-up (when installed) for its async locks and events,
+    ~4 ms of CPU before the first request; defpin only uses the synchronous client,
+    whose code never touches them, and httpcore treats a failed import as "not
+    installed". Only the command's own process does this (not `defpin_main`, which the
+    tests and the language server call in processes that may need them).
+    """
+    for name in ("anyio", "trio"):
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
+
 def main() -> None:
     """`python -m defcheck.cli.defpin`: `defpin_main` as a process of its own."""
     global _gc_paused
     if gc.isenabled():
         gc.disable()
         _gc_paused = True
+    _skip_async_backends()
     _exit(defpin_main())
 
 

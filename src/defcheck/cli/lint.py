@@ -10,18 +10,21 @@ import os
 import sys
 
 from defcheck.errors import ConfigError, SourceError
-from defcheck.lint.config import LintConfig, clear_cache, load_config
-from defcheck.lint.engine import FileResult, failing, lint_documents
-from defcheck.lint.model import Finding, Severity
-from defcheck.syntax import Document, parse
+from defcheck.syntax import parse
 
 # Start-up time matters here (pre-commit and editors run `defcheck lint FILE` constantly):
 # no dataclasses, pathlib or typing at run time; argparse, json, rich and difflib are
-# imported only by the options that need them.
+# imported only by the options that need them. The linter itself (`defcheck.lint`) is
+# imported once ShellCheck is running (`run`).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
+    from pathlib import Path
     from typing import TextIO
+
+    from defcheck.lint.config import LintConfig
+    from defcheck.lint.engine import FileResult
+    from defcheck.lint.model import Finding
 
 OUTPUT_FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
 
@@ -61,6 +64,8 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
 def _parser() -> argparse.ArgumentParser:
     import argparse
 
+    from defcheck.lint.model import Severity
+
     p = argparse.ArgumentParser(
         prog="defcheck lint",
         description="Lint Apptainer/Singularity definition files.",
@@ -95,6 +100,8 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
 
 
 def _apply_cli(config: LintConfig, args: argparse.Namespace) -> LintConfig:
+    from defcheck.lint.model import Severity
+
     changes: dict[str, object] = {}
     select = _codes(args.select)
     if select is not None:
@@ -114,6 +121,8 @@ def _with_findings(
     res: FileResult, findings: tuple[Finding, ...], text: str | None = None
 ) -> FileResult:
     """`res` with other findings (and text)."""
+    from defcheck.lint.engine import FileResult
+
     new_text = res.text if text is None else text
     return FileResult(res.path, new_text, findings, res.error, res.config)
 
@@ -125,13 +134,29 @@ def _read_error(path: str, exc: SourceError) -> str:
 def run(argv: list[str]) -> int:
     """`defcheck lint PATH...`"""
     args = _parse_args(argv)
-    clear_cache()
     paths = args.paths or ["."]
     shellcheck = not args.no_shellcheck
+    fixing = args.fix or args.unsafe_fixes or args.diff
+    read = _read(paths, args)
+    # (`--fix` parses each file again after each round of fixes, `fix_text`)
+    docs = [None if text is None or fixing else parse(text) for _, text, _, _ in read]
+    started = None
+    if shellcheck and not fixing:
+        # ShellCheck is the longest part of linting a small file: it starts on the bodies
+        # now, and runs while the linter is imported, configured and run.
+        from defcheck.shell.section import start_checking
+
+        started = start_checking([d for d in docs if d is not None])
+    from defcheck.lint.config import LintConfig, clear_cache, load_config
+    from defcheck.lint.engine import failing, lint_documents
+
+    clear_cache()
     try:
         fixed_config = load_config(args.config) if args.config else None
-        inputs = _collect(paths, args, fixed_config)
+        inputs = _configure(read, args, fixed_config)
     except ConfigError as exc:
+        if started is not None:
+            started.discard()
         sys.stderr.write(f"defcheck: error: {exc}\n")
         return 2
     status = 0
@@ -139,20 +164,20 @@ def run(argv: list[str]) -> int:
         if res.error is not None:
             sys.stderr.write(_read_error(res.path, res.error) + "\n")
             status = 2
-    good = [r for r in inputs if r.error is None and r.text is not None]
-    fixing = args.fix or args.unsafe_fixes or args.diff
+    good = [(r, d) for r, d in zip(inputs, docs, strict=True) if r.text is not None]
     fixed = 0
     changed = False
     if fixing:
-        results, fixed, changed, write_failed = _fix(good, args, shellcheck)
+        results, fixed, changed, write_failed = _fix([r for r, _ in good], args, shellcheck)
         if write_failed:
             status = 2
     else:
-        docs: list[tuple[Document, str | None, LintConfig]] = [
-            (parse(r.text or ""), r.path, r.config or LintConfig()) for r in good
-        ]
-        linted = lint_documents(docs, shellcheck=shellcheck)
-        results = [_with_findings(r, tuple(f)) for r, f in zip(good, linted, strict=True)]
+        items = []
+        for r, d in good:
+            assert d is not None  # parsed above: not fixing, text read
+            items.append((d, r.path, r.config or LintConfig()))
+        linted = lint_documents(items, shellcheck=shellcheck, started=started)
+        results = [_with_findings(r, tuple(f)) for (r, _), f in zip(good, linted, strict=True)]
     all_results = results + [r for r in inputs if r.error is not None]
     _report(all_results, args, fixed)
     if status:
@@ -166,37 +191,52 @@ def run(argv: list[str]) -> int:
     return 0
 
 
-def _collect(
-    paths: list[str], args: argparse.Namespace, fixed_config: LintConfig | None
-) -> list[FileResult]:
+def _read(
+    paths: list[str], args: argparse.Namespace
+) -> list[tuple[str, str | None, SourceError | None, str | Path]]:
+    """(name, text, read error, where its configuration is looked for) of each input."""
     from defcheck.fileio import decode_source, read_source, read_stdin
     from defcheck.lint.discover import discover_names
 
-    out: list[FileResult] = []
+    out: list[tuple[str, str | None, SourceError | None, str | Path]] = []
     for raw in paths:
         if raw == "-":
             from pathlib import Path
 
             name = args.stdin_filename or "<stdin>"
             start = Path(args.stdin_filename).parent if args.stdin_filename else Path.cwd()
-            config = _apply_cli(fixed_config or load_config(start=start.resolve()), args)
             try:
                 data = read_stdin().encode("utf-8", "surrogateescape")
-                text = decode_source(data, path=name)
+                out.append((name, decode_source(data, path=name), None, start.resolve()))
             except SourceError as exc:
-                out.append(FileResult(name, None, error=exc, config=config))
-                continue
-            out.append(FileResult(name, text, config=config))
+                out.append((name, None, exc, start.resolve()))
             continue
         for file in discover_names([raw]):
-            config = _apply_cli(fixed_config or load_config(start=file), args)
             try:
-                text = read_source(file)
+                out.append((file, read_source(file), None, file))
             except SourceError as exc:
-                out.append(FileResult(file, None, error=exc, config=config))
-                continue
-            out.append(FileResult(file, text, config=config))
+                out.append((file, None, exc, file))
     return out
+
+
+def _configure(
+    read: list[tuple[str, str | None, SourceError | None, str | Path]],
+    args: argparse.Namespace,
+    fixed_config: LintConfig | None,
+) -> list[FileResult]:
+    """The inputs with their configuration (`ConfigError` for an invalid one)."""
+    from defcheck.lint.config import load_config
+    from defcheck.lint.engine import FileResult
+
+    return [
+        FileResult(
+            name,
+            text,
+            error=error,
+            config=_apply_cli(fixed_config or load_config(start=start), args),
+        )
+        for name, text, error, start in read
+    ]
 
 
 def _fix(

@@ -70,7 +70,8 @@ class _Job:
     config: LintConfig
     selection: Selection
     findings: list[Finding]
-    shell: list[tuple[int, ShellCheckRequest]]
+    shell: list[tuple[int, ShellCheckRequest]]  # the bodies ShellCheck checks for this job
+    slots: int = 0  # this document's requests in the ShellCheck run (checked or not)
 
 
 def selection_for(config: LintConfig, path: str | Path | None = None) -> Selection:
@@ -127,20 +128,33 @@ def lint_documents(
     *,
     shellcheck: bool = True,
     incremental: bool = False,
+    started: ShellCheckRun | None = None,
 ) -> list[list[Finding]]:
     """Lint many documents in one go; ShellCheck runs once over all their bodies.
 
     ShellCheck starts first, in the background (its processes run while the rules run),
-    so the rules cost little more than ShellCheck alone.
+    so the rules cost little more than ShellCheck alone. `started` is ShellCheck already
+    running on these documents' bodies (`defcheck.shell.section.start_checking(docs)`,
+    same documents, same order), as `defcheck lint` starts it before importing the
+    linter; documents whose configuration turns ShellCheck off do not get its findings.
     """
     jobs: list[_Job] = []
     for doc, path, config in items:
         selection = selection_for(config, path)
         job = _Job(doc, path, config, selection, [], [])
-        if shellcheck and config.shellcheck and _any_sc_enabled(selection):
-            job.shell = _shell_requests(doc)
+        wanted = shellcheck and config.shellcheck and _any_sc_enabled(selection)
+        if wanted or started is not None:
+            requests = _shell_requests(doc)
+            job.shell = requests if wanted else []
+            job.slots = len(requests) if started is not None else len(job.shell)
         jobs.append(job)
-    pending = _start_shellcheck(jobs)
+    if started is None:
+        pending = _start_shellcheck(jobs)
+    elif any(job.shell for job in jobs):
+        pending = started
+    else:
+        started.discard()
+        pending = None
     rules = all_rules()
     with _NoCyclicGC():  # the whole batch: the documents stay alive until it ends
         for job in jobs:
@@ -297,9 +311,10 @@ def _collect_shellcheck(jobs: list[_Job], pending: ShellCheckRun) -> None:
         return
     k = 0
     for job in jobs:
-        for _ in job.shell:
-            job.findings.extend(_sc_finding(f, job.doc) for f in results[k])
-            k += 1
+        if job.shell:
+            for found in results[k : k + job.slots]:
+                job.findings.extend(_sc_finding(f, job.doc) for f in found)
+        k += job.slots
 
 
 def _sc_finding(sc: ShellCheckFinding, doc: Document) -> Finding:

@@ -20,7 +20,6 @@ import re
 import threading
 import time
 from collections.abc import Generator
-from dataclasses import dataclass
 
 import httpx
 
@@ -28,12 +27,14 @@ from defcheck.errors import AuthError, RegistryError
 from defcheck.pin.credentials import Credentials, CredentialStore
 from defcheck.pin.errors import RegistryUnavailable
 from defcheck.pin.reference import is_loopback, split_host_port
+from defcheck.syntax.lazy import lazy_compile
+from defcheck.syntax.record import record
 
-_PARAM = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))\s*,?')
-_REPO_PATH = re.compile(r"^/v2/(.+)/(?:manifests|blobs|tags)/[^/]+$")
+_PARAM = lazy_compile(r'\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))\s*,?')
+_REPO_PATH = lazy_compile(r"^/v2/(.+)/(?:manifests|blobs|tags)/[^/]+$")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Challenge:
     """A parsed `WWW-Authenticate` header: scheme (lower-case) and parameters."""
 

@@ -26,7 +26,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 
 if "httpx" not in sys.modules:
@@ -40,6 +39,7 @@ from defcheck.errors import AuthError, RegistryError
 from defcheck.pin.errors import DigestMismatch, NotFound, RegistryUnavailable
 from defcheck.pin.reference import is_loopback, split_host_port
 from defcheck.refs import is_sha256_digest
+from defcheck.syntax.record import record
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -53,7 +53,7 @@ USER_AGENT = "defpin (defcheck)"
 _UA_ONLY = {"User-Agent": USER_AGENT}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Repo:
     """A repository on a registry: URL scheme, `host[:port]` and repository path."""
 
@@ -66,7 +66,7 @@ class Repo:
         return f"{self.scheme}://{self.host}/v2/{self.name}/{kind}/{reference}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Manifest:
     """A manifest's digest and media type; `body` when it was fetched with GET."""
 
@@ -167,15 +167,19 @@ class RegistryClient:
     def __init__(self, http: httpx.Client, *, insecure_hosts: Iterable[str] = ()) -> None:
         self.http = http
         self._insecure = {h.lower() for h in insecure_hosts}
+        self._schemes: dict[str, str] = {}  # scheme_for's answers (hosts repeat)
         self._lock = threading.Lock()
         self.requests = 0
 
     def scheme_for(self, host: str) -> str:
         """https always; plain http only for loopback or hosts listed as insecure."""
-        name, _ = split_host_port(host)
-        if is_loopback(name) or host.lower() in self._insecure or name.lower() in self._insecure:
-            return "http"
-        return "https"
+        scheme = self._schemes.get(host)
+        if scheme is None:
+            name, _ = split_host_port(host)
+            insecure = host.lower() in self._insecure or name.lower() in self._insecure
+            scheme = "http" if is_loopback(name) or insecure else "https"
+            self._schemes[host] = scheme
+        return scheme
 
     def repo(self, host: str, name: str) -> Repo:
         """A `Repo` with the scheme chosen for `host`."""

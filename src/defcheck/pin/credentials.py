@@ -21,7 +21,6 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +33,32 @@ log = logging.getLogger(__name__)
 _HUB_KEYS = ("https://index.docker.io/v1/", "index.docker.io", "docker.io", DOCKER_HUB_API)
 
 
-@dataclass(frozen=True, slots=True)
 class Credentials:
-    """A user name and secret (password or token) for one registry host."""
+    """A user name and secret (password or token) for one registry host.
 
-    username: str
-    password: str = field(repr=False)
-    source: str = ""
+    A value (equality and hash over all three fields) whose `repr` leaves the secret out.
+    """
+
+    __slots__ = ("password", "source", "username")
+
+    def __init__(self, username: str, password: str, source: str = "") -> None:
+        self.username = username
+        self.password = password
+        self.source = source
+
+    def __repr__(self) -> str:
+        return f"Credentials(username={self.username!r}, source={self.source!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Credentials:
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def _key(self) -> tuple[str, str, str]:
+        return (self.username, self.password, self.source)
 
 
 def normalize_host(key: str) -> str:

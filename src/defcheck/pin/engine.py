@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from enum import Enum
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from defcheck.errors import PinError
@@ -28,6 +26,7 @@ from defcheck.pin.reference import Agent, is_loopback, split_host_port
 from defcheck.pin.rewrite import Style, pin_edit
 from defcheck.pin.targets import Status, Target, find_targets
 from defcheck.syntax import Edit, apply_edits, parse
+from defcheck.syntax.record import record
 
 if TYPE_CHECKING:
     from defcheck.pin.resolver import Resolver
@@ -56,7 +55,7 @@ class Action(Enum):
     ERROR = "error"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Options:
     """Everything that changes what defpin resolves and writes."""
 
@@ -66,7 +65,7 @@ class Options:
     library_url: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Outcome:
     """What happened to one target."""
 
@@ -79,7 +78,7 @@ class Outcome:
     edit: Edit | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceFile:
     """A definition file and its targets."""
 
@@ -88,12 +87,26 @@ class SourceFile:
     targets: tuple[Target, ...]
 
 
-@dataclass
 class PinReport:
     """Outcomes of a run, and the new text of each file that changes."""
 
-    outcomes: list[Outcome] = field(default_factory=list)
-    new_texts: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("new_texts", "outcomes")
+
+    def __init__(
+        self, outcomes: list[Outcome] | None = None, new_texts: dict[str, str] | None = None
+    ) -> None:
+        self.outcomes: list[Outcome] = [] if outcomes is None else outcomes
+        self.new_texts: dict[str, str] = {} if new_texts is None else new_texts
+
+    def __repr__(self) -> str:
+        return f"PinReport(outcomes={self.outcomes!r}, new_texts={self.new_texts!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not PinReport:
+            return NotImplemented
+        return (self.outcomes, self.new_texts) == (other.outcomes, other.new_texts)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: not hashable
 
     @property
     def errors(self) -> list[Outcome]:
@@ -121,6 +134,8 @@ def expand_paths(paths: Sequence[str]) -> list[str]:
     out: list[str] = []
     for path in paths:
         if os.path.isdir(path):
+            from pathlib import Path  # only for directories
+
             out.extend(str(p) for p in sorted(Path(path).rglob("*.def")) if p.is_file())
         else:
             out.append(path)

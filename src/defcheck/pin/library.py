@@ -10,10 +10,8 @@ A token is bound to one library host (`host[:port]`) and only sent there.
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import quote
 
 import httpx
@@ -21,11 +19,13 @@ import httpx
 from defcheck.errors import RegistryError
 from defcheck.pin.client import check_status, map_http_errors
 from defcheck.pin.errors import NotFound
+from defcheck.syntax.lazy import lazy_compile
+from defcheck.syntax.record import record
 
-_HASH = re.compile(r"(?:sha256\.[0-9a-f]{64}|sif\.[0-9a-fA-F-]{36})\Z")
+_HASH = lazy_compile(r"(?:sha256\.[0-9a-f]{64}|sif\.[0-9a-fA-F-]{36})\Z")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LibraryImage:
     """What the library says about one image: its hash and architecture."""
 

@@ -19,9 +19,6 @@ library grammar all come from there. What is defpin's own:
 
 from __future__ import annotations
 
-import ipaddress
-import re
-from dataclasses import dataclass
 from enum import Enum
 
 from defcheck.errors import ImageRefError
@@ -43,6 +40,8 @@ from defcheck.refs import (
     split_docker_domain,
     split_name_tag_digest,
 )
+from defcheck.syntax.lazy import lazy_compile
+from defcheck.syntax.record import record
 
 __all__ = [
     "COMMENT_MARK",
@@ -68,8 +67,8 @@ __all__ = [
 #: The host Docker Hub's distribution API lives on (`docker.io` is how references name it).
 DOCKER_HUB_API = "registry-1.docker.io"
 
-_PORT = re.compile(r"[0-9]+\Z")
-_IPV6_HOST = re.compile(r"\[[0-9A-Fa-f:.]+\]")
+_PORT = lazy_compile(r"[0-9]+\Z")
+_IPV6_HOST = lazy_compile(r"\[[0-9A-Fa-f:.]+\]")
 
 #: `split_name_tag_digest` under the name defpin's modules use.
 split_reference = split_name_tag_digest
@@ -108,6 +107,10 @@ def is_loopback(host: str) -> bool:
     name = host.strip("[]").lower()
     if name == "localhost" or name.endswith(".localhost"):
         return True
+    if ":" not in name and not name[:1].isdigit():
+        return False  # not an IP literal (IPv4 starts with a digit, IPv6 has colons)
+    import ipaddress  # only for IP literals: most hosts are names
+
     try:
         return ipaddress.ip_address(name).is_loopback
     except ValueError:
@@ -126,7 +129,7 @@ def split_host_port(netloc: str) -> tuple[str, str | None]:
     return netloc, None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DockerRef:
     """A parsed docker/oras reference.
 
@@ -234,7 +237,7 @@ def combine_prefix(from_value: str, *, registry: str | None, namespace: str | No
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LibraryRef:
     """A parsed library reference.
 
@@ -289,7 +292,7 @@ def parse_library_reference(text: str) -> LibraryRef:
 # --- the `# defpin: name:tag` comment -------------------------------------------------
 
 COMMENT_MARK = "defpin:"
-_PIN_COMMENT = re.compile(r"#\s*defpin:\s*(\S+)")
+_PIN_COMMENT = lazy_compile(r"#\s*defpin:\s*(\S+)")
 
 
 def parse_pin_comment(comment: str | None) -> str | None:

@@ -6,7 +6,6 @@ Pure: a `Document` in, `Target`s out. One target per stage that has a `Bootstrap
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from enum import Enum
 
 from defcheck.errors import ImageRefError
@@ -22,6 +21,7 @@ from defcheck.pin.reference import (
 )
 from defcheck.refs import NameParts, is_sha256_digest, split_name_tag_digest
 from defcheck.syntax import Document, HeaderField, Span
+from defcheck.syntax.record import fields_of, record
 
 
 class Status(Enum):
@@ -34,7 +34,7 @@ class Status(Enum):
     INVALID = "invalid"  # the reference does not parse (error)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Target:
     """One stage's `From:` and what defpin makes of it.
 
@@ -99,7 +99,10 @@ def find_targets(doc: Document, path: str) -> list[Target]:
 
 
 def _replace(t: Target, **changes: object) -> Target:
-    return replace(t, **changes)  # type: ignore[arg-type]
+    """A copy of `t` with some fields changed (what `dataclasses.replace` does)."""
+    values = {name: getattr(t, name) for name in fields_of(t)}
+    values.update(changes)
+    return Target(**values)
 
 
 def _classify(
@@ -149,13 +152,14 @@ def _classify_docker(
     t: Target, value: str, comment: str | None, registry: str | None, namespace: str | None
 ) -> Target:
     # Validate the effective reference exactly as Apptainer builds it (spec §8).
-    parse_docker_reference(combine_prefix(value, registry=registry, namespace=namespace))
+    effective = combine_prefix(value, registry=registry, namespace=namespace)
+    checked = parse_docker_reference(effective)
     parts: NameParts = split_name_tag_digest(value)
     if parts.digest is None:
         tag_ref = f"{parts.name}:{parts.tag or 'latest'}"
-        ref = parse_docker_reference(
-            combine_prefix(tag_ref, registry=registry, namespace=namespace)
-        )
+        tagged = combine_prefix(tag_ref, registry=registry, namespace=namespace)
+        # Parsing is pure: a value that names its tag is already parsed.
+        ref = checked if tagged == effective else parse_docker_reference(tagged)
         return _replace(t, status=Status.UNPINNED, written=parts.name, tag_ref=tag_ref, docker=ref)
     recorded = parse_pin_comment(comment)
     if parts.tag is not None:

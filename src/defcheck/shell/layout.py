@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
+from defcheck.syntax.lazy import lazy_compile
 from defcheck.syntax.record import record
 
 # Context kinds of the scanner stack.
@@ -26,19 +27,20 @@ _TOP, _DQ, _SQ, _ANSI, _BQ, _SUB, _ARITH, _PARAM = range(8)
 _QUOTES = frozenset({_DQ, _SQ, _ANSI})
 _CODE = frozenset({_TOP, _SUB, _BQ})
 
-# Characters that can change the scanner state, per context.
+# Characters that can change the scanner state, per context (compiled when first needed).
+_CODE_SPECIAL = lazy_compile(r"[\\'\"`$#<()\n]")
 _SPECIAL = {
-    _TOP: re.compile(r"[\\'\"`$#<()\n]"),
-    _SUB: re.compile(r"[\\'\"`$#<()\n]"),
-    _BQ: re.compile(r"[\\'\"`$#<\n]"),
-    _ARITH: re.compile(r"[\\'\"`$()\n]"),
-    _DQ: re.compile(r"[\\\"`$\n]"),
-    _PARAM: re.compile(r"[\\'\"`${}\n]"),
-    _ANSI: re.compile(r"[\\'\n]"),
+    _TOP: _CODE_SPECIAL,
+    _SUB: _CODE_SPECIAL,
+    _BQ: lazy_compile(r"[\\'\"`$#<\n]"),
+    _ARITH: lazy_compile(r"[\\'\"`$()\n]"),
+    _DQ: lazy_compile(r"[\\\"`$\n]"),
+    _PARAM: lazy_compile(r"[\\'\"`${}\n]"),
+    _ANSI: lazy_compile(r"[\\'\n]"),
 }
 _COMMENT_AFTER = frozenset(" \t\n;&|()<>")
 _WORD_END = frozenset(" \t\n;&|()<>")
-_TRAILING_BACKSLASH = re.compile(r"\\[ \t]+$", re.MULTILINE)
+_TRAILING_BACKSLASH = lazy_compile(r"\\[ \t]+$", re.MULTILINE)
 
 
 @record
@@ -155,8 +157,9 @@ class _Scanner:
                 break
             i = self._special(match.start())
         self._finish()
-        for m in _TRAILING_BACKSLASH.finditer(t):
-            self.out.trailing.add(self.line_of(m.start()))
+        if "\\" in t:
+            for m in _TRAILING_BACKSLASH.finditer(t):
+                self.out.trailing.add(self.line_of(m.start()))
         return self.out
 
     # -- contexts ------------------------------------------------------------------

@@ -13,10 +13,10 @@ of one section depends on its siblings; these helpers take that into account.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from defcheck.shell.interpreter import SCRIPT_SECTIONS, Interpreter, section_interpreter
-from defcheck.shell.shellcheck import ShellCheckRequest
+from defcheck.shell.shellcheck import ShellCheckRequest, ShellCheckRun
 from defcheck.syntax.document import Document
 from defcheck.syntax.record import record
 from defcheck.syntax.views import Section
@@ -83,6 +83,17 @@ def shellcheck_requests(
         )
         out.append((section, request))
     return out
+
+
+def start_checking(docs: Sequence[Document]) -> ShellCheckRun:
+    """Start ShellCheck on the shell bodies of `docs`, in `shellcheck_requests` order.
+
+    The linter takes the run as `lint_documents(..., started=...)`; `defcheck lint`
+    starts it as soon as the files are parsed, before importing the linter.
+    """
+    from defcheck.shell.shellcheck import start_bodies
+
+    return start_bodies([req for doc in docs for _, req in shellcheck_requests(doc)])
 
 
 def _siblings(doc: Document, section: Section, kind: str, app: str | None) -> list[Section]:

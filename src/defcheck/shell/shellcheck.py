@@ -18,7 +18,8 @@ body that starts mid-file is placed with its `base` offset.
 Start-up time: this module is on the path of every `defcheck lint`, which is often run on
 one small file (pre-commit, editors). So it starts ShellCheck with `os.posix_spawn` and
 pipes (not `subprocess`), makes its directory without `tempfile`, and imports `json` only
-to read the answer; together those imports cost more than ShellCheck itself needs.
+to read an answer with comments in it; together those imports cost more than ShellCheck
+itself needs.
 """
 
 from __future__ import annotations
@@ -279,6 +280,21 @@ class ShellCheckRun:
                 results[index] = tuple(sorted(found, key=_order))
         return results
 
+    def discard(self) -> None:
+        """The findings are not wanted after all: stop ShellCheck and remove its files."""
+        import contextlib
+
+        if self._done:
+            return
+        self._done = True
+        if self._process is not None:
+            self._process.kill()
+        elif self._thread is not None:
+            # Batches in flight: let them finish and keep nothing (errors included).
+            with contextlib.suppress(Exception):
+                self._thread.result()
+        self._cleanup()
+
     def _wait(self) -> list[list[dict[str, Any]]]:
         if self._process is not None:
             return [_batch_output(self._process, self._timeout)]
@@ -491,11 +507,17 @@ def _run_batch(exe: str, tmp: str, batch: _Batch, timeout: float) -> list[dict[s
     return _batch_output(_Process(_batch_args(exe, tmp, batch)), timeout)
 
 
+#: ShellCheck's whole `json1` answer when it has nothing to say (exit status 0).
+_NO_COMMENTS = b'{"comments":[]}'
+
+
 def _batch_output(process: _Process, timeout: float) -> list[dict[str, Any]]:
     """The comments of a finished batch; `ShellCheckError` if it did not produce any."""
+    returncode, stdout, stderr = process.communicate(timeout)
+    if returncode == 0 and stdout.strip() == _NO_COMMENTS:
+        return []  # the usual answer for a clean file: no need to import `json`
     import json
 
-    returncode, stdout, stderr = process.communicate(timeout)
     try:
         data = json.loads(stdout.decode("utf-8", "replace") or "null")
     except json.JSONDecodeError:

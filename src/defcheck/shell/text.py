@@ -16,10 +16,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 
+from defcheck.syntax.lazy import lazy_compile
 from defcheck.syntax.span import LineIndex
 
 # Apptainer's `{{\s*(\w+)\s*}}` (ASCII), limited to one line so masking keeps line ends.
-_PLACEHOLDER = re.compile(r"\{\{[\t\f ]*([0-9A-Za-z_]+)[\t\f ]*\}\}")
+_PLACEHOLDER = lazy_compile(r"\{\{[\t\f ]*([0-9A-Za-z_]+)[\t\f ]*\}\}")
 # Bytes 0x80-0xBF continue a UTF-8 sequence; every other byte starts a code point.
 _CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
 
@@ -30,6 +31,9 @@ def mask_placeholders(text: str) -> str:
     >>> mask_placeholders("echo {{ VERSION }}!")
     'echo VERSION______!'
     """
+
+    if "{{" not in text:
+        return text
 
     def _word(match: re.Match[str]) -> str:
         return match.group(1).ljust(len(match.group(0)), "_")
@@ -157,7 +161,7 @@ class ByteColumns:
 # `{\U00034ABF`). For bash every non-ASCII character is an ordinary word character, so
 # the parser reads a copy where each one is `x`: the same tree, and string offsets equal
 # byte offsets. Word texts and values are always taken from the original text.
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_NON_ASCII = lazy_compile(r"[^\x00-\x7f]")
 
 
 def tree_sitter_text(text: str) -> str:

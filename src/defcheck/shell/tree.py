@@ -29,6 +29,7 @@ from functools import cached_property, lru_cache
 
 from defcheck.shell.layout import RawLayout, scan_layout
 from defcheck.shell.text import ByteColumns, PreparedBody, encode, tree_sitter_text
+from defcheck.syntax.lazy import lazy_compile
 from defcheck.syntax.record import record
 from defcheck.syntax.span import Span
 
@@ -48,9 +49,9 @@ _EXPANSIONS = frozenset(
     {"simple_expansion", "expansion", "command_substitution", "arithmetic_expansion"}
 )
 _SKIP_ARGUMENT = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect", "comment"})
-_PLACEHOLDER = re.compile(r"\{\{\s*[A-Za-z0-9_]+\s*\}\}")
-_ESCAPE = re.compile(r"\\(\n|.)", re.DOTALL)
-_DQ_ESCAPE = re.compile(r"\\([\\\"$`\n])")
+_PLACEHOLDER = lazy_compile(r"\{\{\s*[A-Za-z0-9_]+\s*\}\}")
+_ESCAPE = lazy_compile(r"\\(\n|.)", re.DOTALL)
+_DQ_ESCAPE = lazy_compile(r"\\([\\\"$`\n])")
 _parsers: dict[int, Parser] = {}  # one tree-sitter parser per thread (they are not shared)
 
 
@@ -322,18 +323,24 @@ def _extension(package: str) -> Any:
     module = sys.modules.get(name)
     if module is not None:
         return module
-    import importlib.machinery
     import os
 
-    spec = importlib.machinery.PathFinder.find_spec(package)
+    # `importlib.machinery` re-exports these classes from the import system's own modules,
+    # which are always loaded; taking them from there spares importing `importlib` (and
+    # `warnings` with it).
+    machinery: Any = sys.modules.get("_frozen_importlib_external")
+    module_spec: Any = getattr(sys.modules.get("_frozen_importlib"), "ModuleSpec", None)
+    if machinery is None or module_spec is None:  # pragma: no cover - not CPython
+        import importlib.machinery as machinery
+
+        module_spec = machinery.ModuleSpec
+    spec = machinery.PathFinder.find_spec(package)
     for folder in (spec.submodule_search_locations or []) if spec else []:
-        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        for suffix in machinery.EXTENSION_SUFFIXES:
             path = os.path.join(folder, "_binding" + suffix)
             if os.path.isfile(path):
-                loader = importlib.machinery.ExtensionFileLoader(name, path)
-                module = loader.create_module(
-                    importlib.machinery.ModuleSpec(name, loader, origin=path)
-                )
+                loader = machinery.ExtensionFileLoader(name, path)
+                module = loader.create_module(module_spec(name, loader, origin=path))
                 loader.exec_module(module)
                 sys.modules[name] = module
                 return module
@@ -746,7 +753,10 @@ def _literal(node: Node, text: str, text_of: Callable[[Node], str]) -> str | Non
     if kind == "string":
         if any(child.type in _EXPANSIONS for child in node.named_children):
             return None
-        return _DQ_ESCAPE.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), text[1:-1])
+        inner = text[1:-1]
+        if "\\" not in inner:
+            return inner
+        return _DQ_ESCAPE.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), inner)
     if kind == "concatenation":
         parts: list[str] = []
         for child in node.children:

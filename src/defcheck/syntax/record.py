@@ -10,6 +10,9 @@ Values are immutable by convention: nothing in defcheck assigns to a record's fi
 
 from __future__ import annotations
 
+import sys
+from types import CodeType, FunctionType
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, TypeVar
@@ -35,27 +38,14 @@ def record(cls: type[_T]) -> type[_T]:
             if name not in names:
                 names.append(name)
     defaults = {n: cls.__dict__[n] for n in names if n in cls.__dict__}
-    params = []
-    for n in names:
-        params.append(f"{n}=_d_{n}" if n in defaults else n)
-    body = "\n".join(f"    self.{n} = {n}" for n in names) or "    pass"
-    src = (
-        f"def __init__(self, {', '.join(params)}):\n{body}\n"
-        if names
-        else "def __init__(self):\n    pass\n"
-    )
     fields = tuple(names)
     made: list[Any] = []
 
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
-        # The real `__init__` is compiled on the first instantiation: most record
-        # classes of a module are never instantiated in a given run, and compiling
-        # each costs ~0.1 ms of start-up.
+        # The real `__init__` is made on the first instantiation: most record classes
+        # of a module are never instantiated in a given run.
         if not made:
-            env = {f"_d_{n}": v for n, v in defaults.items()}
-            exec(src, env)
-            real = env["__init__"]
-            real.__qualname__ = f"{cls.__qualname__}.__init__"
+            real = _make_init(cls.__qualname__, fields, defaults)
             made.append(real)
             if cls.__dict__.get("__init__") is init:
                 setattr(cls, "__init__", real)  # noqa: B010
@@ -87,6 +77,46 @@ def record(cls: type[_T]) -> type[_T]:
         delattr(cls, n)
     cls.__record_fields__ = fields  # type: ignore[attr-defined]
     return cls
+
+
+#: Code of `def __init__(self, a0, ..., a<n-1>): self.a0 = a0 ...` by number of fields.
+_TEMPLATES: dict[int, CodeType] = {}
+
+
+def _make_init(qualname: str, fields: tuple[str, ...], defaults: dict[str, object]) -> Any:
+    """`def __init__(self, <fields>): self.<field> = <field> ...` with `defaults`.
+
+    Compiling source for each record class (as `dataclasses` does) costs ~0.15 ms each and
+    a lint run instantiates about thirty of them; instead one template per number of
+    fields is compiled and renamed with `CodeType.replace`: parameter `ai` becomes the
+    field's name (`co_varnames`) and so does the attribute it stores (`co_names`).
+    """
+    first_default = next((i for i, n in enumerate(fields) if n in defaults), len(fields))
+    late = [n for n in fields[first_default:] if n not in defaults]
+    if late:
+        raise TypeError(f"{qualname}: field {late[0]!r} without a default follows one with")
+    code = _template(len(fields))
+    renamed = code.replace(co_varnames=("self", *fields), co_names=fields, co_name="__init__")
+    if sys.version_info >= (3, 11):
+        renamed = renamed.replace(co_qualname=f"{qualname}.__init__")
+    argdefs = tuple(defaults[n] for n in fields[first_default:]) or None
+    init = FunctionType(renamed, {}, "__init__", argdefs)
+    init.__qualname__ = f"{qualname}.__init__"
+    return init
+
+
+def _template(arity: int) -> CodeType:
+    code = _TEMPLATES.get(arity)
+    if code is None:
+        params = tuple(f"a{i}" for i in range(arity))
+        body = "".join(f"\n    self.{p} = {p}" for p in params) or "\n    pass"
+        env: dict[str, Any] = {}
+        exec(f"def __init__(self{''.join(', ' + p for p in params)}):{body}\n", env)
+        code = env["__init__"].__code__
+        if code.co_names != params:  # pragma: no cover - a bytecode layout we do not know
+            raise RuntimeError(f"unexpected record template layout: {code.co_names}")
+        _TEMPLATES[arity] = code
+    return code
 
 
 def _hashable(value: object) -> object:

@@ -70,12 +70,16 @@ def undefined_build_arg(ctx: RuleContext) -> Iterator[Finding]:
     - `known` (list of strings): names your build always passes with `--build-arg`.
     """
     doc = ctx.doc
-    documented = _documented(doc, ctx.options.get("known"))
+    documented: set[str] | None = None  # read from `%help` once a name needs it
     defaults_by_stage = {s.index: {a.name for a in _defaults(s)} for s in doc.all_stages}
     for stage in doc.all_stages:
         defaults = defaults_by_stage[stage.index]
         for ph in _placeholders(doc, stage):
-            if ph.skipped or ph.name in defaults or ph.name in documented:
+            if ph.skipped or ph.name in defaults:
+                continue
+            if documented is None:
+                documented = _documented(doc, ctx.options.get("known"))
+            if ph.name in documented:
                 continue
             elsewhere = [i for i, names in defaults_by_stage.items() if ph.name in names]
             hint = " (another stage defines it, but defaults are per stage)" if elsewhere else ""

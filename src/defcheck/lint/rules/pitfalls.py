@@ -15,7 +15,6 @@ from defcheck.lint.context import RuleContext
 from defcheck.lint.model import Applicability, Finding, Severity
 from defcheck.lint.registry import rule
 from defcheck.lint.rules._helpers import (
-    lazy_compile,
     newline_of,
     section_label,
     swallowed_by_script,
@@ -23,8 +22,7 @@ from defcheck.lint.rules._helpers import (
     whole_lines,
 )
 from defcheck.syntax import Edit, Span
-
-_BOOTSTRAP_AT_START = lazy_compile(r"(?i)bootstrap:")
+from defcheck.syntax.lexer import is_stage_line
 
 
 @rule(
@@ -665,7 +663,7 @@ def bootstrap_not_at_line_start(ctx: RuleContext) -> Iterator[Finding]:
     boots = [(st, f) for st in doc.all_stages for f in st.header if f.norm == "bootstrap"]
     for stage, f in boots:
         line_start = doc.lines.line_start(doc.lines.line_of(f.key_span.start))
-        if _BOOTSTRAP_AT_START.match(text, line_start):
+        if is_stage_line(text, line_start):
             continue
         colon = text.find(":", f.key_span.end)
         if colon < 0:

@@ -184,8 +184,6 @@ _APK_VALUE_OPTS = frozenset(
     | {"--repositories-file", "--cache-dir"}
 )
 _ZYPPER_VALUE_OPTS = frozenset({"-r", "--repo", "-R", "--root", "-c", "--config"})
-_PIP = lazy_compile(r"pip[0-9.]*")
-_PYTHON = lazy_compile(r"python[0-9.]*")
 _PIP_VALUE_OPTS = frozenset(
     {"-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url"}
     | {"--extra-index-url", "-f", "--find-links", "-t", "--target", "--prefix", "--root"}
@@ -202,12 +200,20 @@ def _program_argv(cmd: Command) -> tuple[Word, ...]:
     from defcheck.shell.tree import strip_wrappers
 
     argv = cmd.effective_argv()
-    while argv and _ENV_WORD.fullmatch(argv[0].value or ""):
+    while argv and _is_env_word(argv[0].value or ""):
         argv = strip_wrappers(argv[1:])
     return argv
 
 
-_ENV_WORD = lazy_compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", re.DOTALL)
+def _is_env_word(value: str) -> bool:
+    """`NAME=anything`, NAME an ASCII shell name (`[A-Za-z_][A-Za-z0-9_]*`)."""
+    name, eq, _ = value.partition("=")
+    return bool(eq) and name.isascii() and name.isidentifier()
+
+
+def _versioned(name: str, program: str) -> bool:
+    """`name` is `program` with an optional version suffix (`pip3`, `python3.12`)."""
+    return name.startswith(program) and not name[len(program) :].strip("0123456789.")
 
 
 def _name(argv: tuple[Word, ...]) -> str:
@@ -238,8 +244,8 @@ def _install_of(cmd: Command) -> _Install | None:
         at = _subcommand(argv, _ZYPPER_VALUE_OPTS)
         if at is not None and _value(argv[at]) in ("install", "in", "update", "up", "dup"):
             return _Install(cmd, argv, "zypper", argv[at])
-    elif _PIP.fullmatch(name) or _PYTHON.fullmatch(name):
-        if _PYTHON.fullmatch(name):
+    elif _versioned(name, "pip") or _versioned(name, "python"):
+        if _versioned(name, "python"):
             values = [_value(w) for w in argv]
             if "-m" not in values:
                 return None
@@ -797,6 +803,8 @@ def _inside(inner: Span, outer: Span) -> bool:
 
 
 def _functions(code: str) -> set[str]:
+    if "()" not in code and "function" not in code:
+        return set()  # `_FUNCTION` needs one of them
     return {a or b for a, b in _FUNCTION.findall(code)}
 
 
@@ -919,12 +927,10 @@ def runscript_drops_arguments(ctx: RuleContext) -> Iterator[Finding]:
 
 # -- DEF708 -----------------------------------------------------------------------------------
 
-_ASSIGNMENT = lazy_compile(r"[ \t]*([A-Za-z_][A-Za-z0-9_]*)=")
 _EXPORT = lazy_compile(
     r"(?:^|[\s;&|(])(?:export|declare[ \t]+-[a-zA-Z]*x[a-zA-Z]*|typeset[ \t]+-[a-zA-Z]*x[a-zA-Z]*)"
     r"[ \t]+([^;&|\n]*)"
 )
-_EXPORT_NAME = lazy_compile(r"(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)(?==|\s|$)")
 _ALLEXPORT = lazy_compile(r"\bset[ \t]+(?:-[a-zA-Z]*a|-o[ \t]+allexport)")
 #: Variables that are in the environment of every container process already, so a
 #: plain assignment keeps them exported.
@@ -937,11 +943,44 @@ def _exported_names(codes: list[str]) -> set[str] | None:
     """Names exported anywhere in these bodies; `None` if `set -a` exports everything."""
     names: set[str] = set()
     for code in codes:
-        if _ALLEXPORT.search(code):
+        if "set" in code and _ALLEXPORT.search(code):
             return None
+        if "export" not in code and "declare" not in code and "typeset" not in code:
+            continue  # `_EXPORT` needs one of them
         for m in _EXPORT.finditer(code):
-            names.update(_EXPORT_NAME.findall(m.group(1)))
+            names.update(_export_names(m.group(1)))
     return names
+
+
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def _export_names(arguments: str) -> list[str]:
+    """The names in `export`'s arguments: each word that starts the text or follows white
+    space and is a shell name followed by `=`, white space or the end."""
+    names: list[str] = []
+    i, n = 0, len(arguments)
+    while i < n:
+        if i == 0 or arguments[i - 1].isspace():
+            j = i
+            while j < n and arguments[j] in _NAME_CHARS:
+                j += 1
+            follows = arguments[j] if j < n else " "
+            if j > i and not arguments[i].isdigit() and (follows == "=" or follows.isspace()):
+                names.append(arguments[i:j])
+                i = j
+                continue
+        i += 1
+    return names
+
+
+def _assignment(line: str) -> tuple[str, int] | None:
+    """(name, column) when `line` starts with `NAME=` after blanks and tabs."""
+    stripped = line.lstrip(" \t")
+    name, eq, _ = stripped.partition("=")
+    if not eq or not (name.isascii() and name.isidentifier()):
+        return None
+    return name, len(line) - len(stripped)
 
 
 def _line_starts(text: str) -> Iterator[tuple[int, int, str]]:
@@ -1026,11 +1065,12 @@ def environment_not_exported(ctx: RuleContext) -> Iterator[Finding]:
         for line_no, offset, line in _line_starts(code):
             if line_no in body.protected_lines:
                 continue
-            m = _ASSIGNMENT.match(line)
-            if m is None:
+            assignment = _assignment(line)
+            if assignment is None:
                 continue
-            name = m.group(1)
-            start = offset + m.start(1)
+            name, column = assignment
+            end = column + len(name) + 1  # after the `=`
+            start = offset + column
             absolute = body.base + start
             cmd = prefixes.get(absolute)
             if cmd is not None and cmd.name is not None:
@@ -1041,9 +1081,9 @@ def environment_not_exported(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             if name.startswith(("APPTAINER_", "SINGULARITY_")):
                 continue
-            if re.search(r"\$\{?" + name + r"\b", code[offset + m.end() :]):
+            if re.search(r"\$\{?" + name + r"\b", code[offset + end :]):
                 continue  # a helper for later lines
-            value = body.text[offset + m.end() : offset + len(line)]
+            value = body.text[offset + end : offset + len(line)]
             safe = _export_is_safe(value)
             yield ctx.finding(
                 Span(absolute, absolute + len(name)),

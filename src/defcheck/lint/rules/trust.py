@@ -208,7 +208,7 @@ def insecure_url_header(ctx: RuleContext) -> Iterator[Finding]:
     """
     for stage in ctx.doc.stages:
         for fld in stage.header:
-            if not _URL_KEY.fullmatch(fld.norm) or not fld.value:
+            if not _is_url_key(fld.norm) or not fld.value:
                 continue
             if not fld.value.lower().startswith("http://"):
                 continue
@@ -229,7 +229,15 @@ def insecure_url_header(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
-_URL_KEY = lazy_compile(r"mirrorurl|updateurl|confurl|registerurl|library|otherurl[0-9]+")
+_URL_KEYS = frozenset({"mirrorurl", "updateurl", "confurl", "registerurl", "library"})
+
+
+def _is_url_key(norm: str) -> bool:
+    """A header key whose value is a URL: the named ones and `OtherURL<n>` (zypper)."""
+    if norm in _URL_KEYS:
+        return True
+    number = norm.removeprefix("otherurl")
+    return number != norm and number.isascii() and number.isdigit()
 
 
 def _registry_trusted(registry: str, trusted: tuple[str, ...]) -> bool:
