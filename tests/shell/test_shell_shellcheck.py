@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 
@@ -233,3 +234,31 @@ def test_answers_with_comments_are_parsed() -> None:
 def test_failed_run_is_an_error_even_with_the_clean_text() -> None:
     with pytest.raises(sc.ShellCheckError, match="shellcheck failed: bad option"):
         sc._batch_output(_Finished(3, b"", b"bad option\n"), 1.0)  # type: ignore[arg-type]
+
+
+def _clear_temp_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("TMPDIR", "TEMP", "TMP"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_temp_dir_prefers_memory_when_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    _clear_temp_variables(monkeypatch)
+    folder = sc._make_temp_dir(1000)
+    try:
+        expected = sc._SHM if sc._memory_has_room(1000) else "/tmp"
+        assert os.path.dirname(folder) == expected
+        assert os.stat(folder).st_mode & 0o777 == 0o700
+    finally:
+        os.rmdir(folder)
+
+
+def test_temp_dir_honours_tmpdir_and_size(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    folder = sc._make_temp_dir(1000)
+    assert os.path.dirname(folder) == str(tmp_path)
+    os.rmdir(folder)
+    _clear_temp_variables(monkeypatch)
+    assert not sc._memory_has_room(1 << 60)  # far more than any machine's memory
+    folder = sc._make_temp_dir(1 << 60)
+    assert os.path.dirname(folder) != sc._SHM
+    os.rmdir(folder)

@@ -214,7 +214,7 @@ class ShellCheckRun:
         }
         workers = max(1, workers or os.cpu_count() or 1)
         batches = _batches(requests, self._todo, workers, batch_size)
-        self._tmp = tmp = _make_temp_dir()
+        self._tmp = tmp = _make_temp_dir(sum(len(prepared[i].text) for i in self._todo))
 
         def write(batch: _Batch) -> None:
             for i in batch.indexes:
@@ -328,14 +328,35 @@ def _file_index(comment: dict[str, Any]) -> int:
     return int(name.rsplit("/", 1)[-1].rsplit(os.sep, 1)[-1].removesuffix(".sh"))
 
 
-def _make_temp_dir() -> str:
+_SHM = "/dev/shm"  # a private directory is made inside, as in /tmp
+
+
+def _memory_has_room(size: int) -> bool:
+    """True if `/dev/shm` (Linux's shared-memory file system) can take `size` characters
+    four times over, with 16 MiB to spare (containers often give it only 64 MiB)."""
+    if os.name != "posix":
+        return False
+    try:
+        st = os.statvfs(_SHM)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize >= 4 * size + (16 << 20)
+
+
+def _make_temp_dir(size: int = 0) -> str:
     """A new private directory, like `tempfile.mkdtemp(prefix="defcheck-sc-")`.
 
     Importing `tempfile` (with the `shutil` and `random` it pulls in) costs more start-up
     time than ShellCheck needs to check a small file. The candidates are `tempfile`'s:
-    `$TMPDIR`, `$TEMP`, `$TMP`, then the platform's usual directories.
+    `$TMPDIR`, `$TEMP`, `$TMP`, then the platform's usual directories; when none of the
+    variables is set, the memory-backed `/dev/shm` comes first if it has room for the
+    `size` characters to write several times over. The files are read once and removed
+    at once, and creating hundreds of them on a disk-backed `/tmp` (Debian 12's default)
+    costs more than writing them to memory.
     """
     names = [os.environ.get(v) for v in ("TMPDIR", "TEMP", "TMP")]
+    if not any(names) and _memory_has_room(size):
+        names.append(_SHM)
     if os.name == "nt":
         names += [r"~\AppData\Local\Temp", os.path.expandvars(r"%SYSTEMROOT%\Temp"), r"c:\temp"]
         names += [r"c:\tmp", r"\temp", r"\tmp"]
