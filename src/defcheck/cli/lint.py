@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from defcheck.lint.engine import FileResult
     from defcheck.lint.model import Finding
 
+    #: An input as read: name, text, read error, where its configuration is looked for.
+    _Input = tuple[str, str | None, SourceError | None, str | Path]
+
 OUTPUT_FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
 
 #: The value of every option when it is not given (shared by the parser and the fast path).
@@ -191,14 +194,12 @@ def run(argv: list[str]) -> int:
     return 0
 
 
-def _read(
-    paths: list[str], args: argparse.Namespace
-) -> list[tuple[str, str | None, SourceError | None, str | Path]]:
-    """(name, text, read error, where its configuration is looked for) of each input."""
+def _read(paths: list[str], args: argparse.Namespace) -> list[_Input]:
+    """Each input, read (files found in directories, `-` for standard input)."""
     from defcheck.fileio import decode_source, read_source, read_stdin
     from defcheck.lint.discover import discover_names
 
-    out: list[tuple[str, str | None, SourceError | None, str | Path]] = []
+    out: list[_Input] = []
     for raw in paths:
         if raw == "-":
             from pathlib import Path
@@ -220,9 +221,7 @@ def _read(
 
 
 def _configure(
-    read: list[tuple[str, str | None, SourceError | None, str | Path]],
-    args: argparse.Namespace,
-    fixed_config: LintConfig | None,
+    read: list[_Input], args: argparse.Namespace, fixed_config: LintConfig | None
 ) -> list[FileResult]:
     """The inputs with their configuration (`ConfigError` for an invalid one)."""
     from defcheck.lint.config import load_config
