@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -97,3 +99,12 @@ def check_invariants(doc: Document) -> None:
     for p in doc.placeholders:
         assert p.name_span.slice(text) == p.name
         assert p.span.slice(text).startswith("{{")
+
+
+def python_output(code: str) -> list[str]:
+    """The words `python -c code` prints, run with this checkout's `src` first on the path
+    (a fresh interpreter: what it imports is not hidden by this test process)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split()

@@ -7,8 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 PACKAGE_JSON = Path(__file__).resolve().parents[2] / "editors" / "vscode" / "package.json"
 LAUNCH = {"path", "args", "enable", "trace"}  # read by the extension, never sent
 
@@ -30,7 +28,7 @@ def _server_defaults() -> dict[str, Any]:
 
 
 def test_every_server_setting_is_known_with_the_same_default() -> None:
-    settings_mod = pytest.importorskip("defcheck.lsp.settings")
+    from defcheck.lsp import settings as settings_mod
     sent = _server_defaults()
     parsed, problems = settings_mod.parse_settings(sent)
     assert problems == []
@@ -42,8 +40,9 @@ def test_every_server_setting_is_known_with_the_same_default() -> None:
 
 
 def test_every_server_setting_is_exposed() -> None:
-    settings_mod = pytest.importorskip("defcheck.lsp.settings")
     from dataclasses import fields, is_dataclass
+
+    from defcheck.lsp import settings as settings_mod
 
     def names(obj: object, prefix: str = "") -> set[str]:
         out: set[str] = set()

@@ -276,8 +276,7 @@ def test_started_run_respects_each_configuration(shellcheck_bin: str) -> None:
 
 def test_unwanted_started_run_is_stopped_and_cleaned_up(tmp_path: Path) -> None:
     from defcheck.lint.engine import lint_documents
-    from defcheck.shell import shellcheck as sc
-    from defcheck.shell.section import shellcheck_requests
+    from defcheck.shell.section import start_checking
     from defcheck.syntax import parse
 
     # A stand-in for ShellCheck that would run for a minute: discarding must not wait.
@@ -285,9 +284,9 @@ def test_unwanted_started_run_is_stopped_and_cleaned_up(tmp_path: Path) -> None:
     slow.write_text("#!/bin/sh\nexec sleep 60\n")
     slow.chmod(0o755)
     doc = parse(SC_TEXT)
-    run = sc.start_bodies([r for _, r in shellcheck_requests(doc)], binary=slow)
-    folder = run._tmp
+    started = start_checking([doc], binary=str(slow))
+    folder = started.run._tmp
     assert folder is not None and Path(folder).is_dir()
-    found = lint_documents([(doc, None, LintConfig(shellcheck=False))], started=run)
+    found = lint_documents([(doc, None, LintConfig(shellcheck=False))], started=started)
     assert not any(f.code.startswith(("SC", "DEF004")) for f in found[0])
     assert not Path(folder).exists()

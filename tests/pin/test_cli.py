@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from helpers import python_output
+
 from .conftest import ROOT, Result
 
 D = "sha256:" + "a" * 64
@@ -92,11 +94,11 @@ def test_entry_point_imports_no_httpx_for_offline_check(tmp_path: Path) -> None:
         "import sys; from defcheck.cli.defpin import defpin_main\n"
         f"rc = defpin_main([{str(f)!r}, '--check', '-q'])\n"
         "print(rc, 'httpx' in sys.modules, 'rich' in sys.modules)\n"
+        "import defcheck.pin.resolver, defcheck.pin.auth, defcheck.pin.library\n"
+        "print('dataclasses' in sys.modules, 'queue' in sys.modules)\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["1", "False", "False"]  # exit 1, no httpx, no rich
+    # exit 1, no httpx, no rich; and defpin's own modules need neither dataclasses nor queue
+    assert python_output(code) == ["1", "False", "False", "False", "False"]
 
 
 def test_httpx_command_line_module_is_not_loaded() -> None:
@@ -139,7 +141,4 @@ def test_main_pauses_gc_for_start_up_only() -> None:
         "d._resume_gc()\n"
         "print(gc.isenabled(), gc.get_freeze_count() > 0, d._gc_paused)\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["True", "True", "False"]
+    assert python_output(code) == ["True", "True", "False"]

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from defcheck.pin.credentials import Credentials
 from defcheck.pin.engine import Action, Outcome, PinReport, load
 from defcheck.pin.query import Kind, LibraryQuery, OciQuery, Platform, Resolution
 from defcheck.pin.targets import Status, _replace
-
-from .conftest import ROOT
+from helpers import python_output
 
 
 def test_queries_are_values() -> None:
@@ -61,22 +57,6 @@ def test_target_copies_change_only_the_given_fields(tmp_path: Path) -> None:
     assert Outcome(target, Action.PIN) == Outcome(target, Action.PIN, message="")
 
 
-def test_start_up_imports_neither_dataclasses_nor_queue(tmp_path: Path) -> None:
-    path = str(tmp_path / "a.def")
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write("Bootstrap: docker\nFrom: a:1\n")
-    code = (
-        "import sys; from defcheck.cli.defpin import defpin_main\n"
-        f"rc = defpin_main([{path!r}, '--check', '-q'])\n"
-        "import defcheck.pin.resolver, defcheck.pin.auth, defcheck.pin.library\n"
-        "print(rc, 'dataclasses' in sys.modules, 'queue' in sys.modules)\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["1", "False", "False"]
-
-
 def test_sync_client_works_without_async_backends() -> None:
     """`main()` keeps anyio and trio out; httpx's synchronous client must not need them."""
     code = (
@@ -95,7 +75,4 @@ def test_sync_client_works_without_async_backends() -> None:
         "r = http.head(f'http://127.0.0.1:{srv.server_port}/')\n"
         "print(r.status_code, sys.modules.get('anyio', 0) is None)\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["200", "True"]
+    assert python_output(code) == ["200", "True"]

@@ -37,6 +37,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from defcheck.shell.section import StartedChecks
     from defcheck.shell.shellcheck import ShellCheckFinding, ShellCheckRequest, ShellCheckRun
 
 PARSE_ERROR = "DEF001"
@@ -128,7 +129,7 @@ def lint_documents(
     *,
     shellcheck: bool = True,
     incremental: bool = False,
-    started: ShellCheckRun | None = None,
+    started: StartedChecks | None = None,
 ) -> list[list[Finding]]:
     """Lint many documents in one go; ShellCheck runs once over all their bodies.
 
@@ -139,19 +140,23 @@ def lint_documents(
     linter; documents whose configuration turns ShellCheck off do not get its findings.
     """
     jobs: list[_Job] = []
-    for doc, path, config in items:
+    for k, (doc, path, config) in enumerate(items):
         selection = selection_for(config, path)
         job = _Job(doc, path, config, selection, [], [])
         wanted = shellcheck and config.shellcheck and _any_sc_enabled(selection)
-        if wanted or started is not None:
-            requests = _shell_requests(doc)
+        if started is not None:
+            requests = list(enumerate(req for _, req in started.requests[k]))
             job.shell = requests if wanted else []
-            job.slots = len(requests) if started is not None else len(job.shell)
+            job.slots = len(requests)
+        elif wanted:
+            job.shell = _shell_requests(doc)
+            job.slots = len(job.shell)
         jobs.append(job)
+    pending: ShellCheckRun | None
     if started is None:
         pending = _start_shellcheck(jobs)
     elif any(job.shell for job in jobs):
-        pending = started
+        pending = started.run
     else:
         started.discard()
         pending = None

@@ -10,10 +10,6 @@ from enum import Enum
 
 from defcheck.syntax.record import record
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import ClassVar
-
 _MACHINE_ARCH = {
     "x86_64": "amd64",
     "amd64": "amd64",
@@ -86,72 +82,32 @@ class Kind(Enum):
     LIBRARY = "library"  # a library image hash
 
 
-class _Value:
-    """Equality, hash and repr over `_key`, the values of the fields named in `_fields`.
-
-    For the queries, which are dict keys several times per reference: hashing a prepared
-    tuple costs a tenth of what `@record`'s field-by-field hash does. Immutable by
-    convention, like `@record` values.
-    """
-
-    __slots__ = ("_key",)
-    _fields: ClassVar[tuple[str, ...]] = ()
-    _key: tuple[object, ...]
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, _Value) or type(other) is not type(self):
-            return NotImplemented
-        return self._key == other._key
-
-    def __hash__(self) -> int:
-        return hash(self._key)
-
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{n}={v!r}" for n, v in zip(self._fields, self._key, strict=True))
-        return f"{type(self).__name__}({inner})"
-
-
-class OciQuery(_Value):
+@record
+class OciQuery:
     """Resolve `host/repository:tag` on a distribution registry.
 
     `platform`: pin that platform's manifest when the tag names an index. `previous`:
     the digest pinned now; if it is one platform's manifest, the result stays per-platform.
     """
 
-    __slots__ = ("host", "platform", "previous", "repository", "tag")
-    _fields = ("host", "repository", "tag", "platform", "previous")
-
-    def __init__(
-        self,
-        host: str,
-        repository: str,
-        tag: str,
-        platform: Platform | None = None,
-        previous: str | None = None,
-    ) -> None:
-        self.host = host
-        self.repository = repository
-        self.tag = tag
-        self.platform = platform
-        self.previous = previous
-        self._key = (host, repository, tag, platform, previous)
+    host: str
+    repository: str
+    tag: str
+    platform: Platform | None = None
+    previous: str | None = None
 
     def __str__(self) -> str:
         return f"{self.host}/{self.repository}:{self.tag}"
 
 
-class LibraryQuery(_Value):
+@record
+class LibraryQuery:
     """Resolve `path:tag` for `arch` on the library at `base_url`."""
 
-    __slots__ = ("arch", "base_url", "path", "tag")
-    _fields = ("base_url", "path", "tag", "arch")
-
-    def __init__(self, base_url: str, path: str, tag: str, arch: str) -> None:
-        self.base_url = base_url
-        self.path = path
-        self.tag = tag
-        self.arch = arch
-        self._key = (base_url, path, tag, arch)
+    base_url: str
+    path: str
+    tag: str
+    arch: str
 
     def __str__(self) -> str:
         return f"{self.base_url.rstrip('/')}/{self.path}:{self.tag}"

@@ -85,15 +85,30 @@ def shellcheck_requests(
     return out
 
 
-def start_checking(docs: Sequence[Document]) -> ShellCheckRun:
-    """Start ShellCheck on the shell bodies of `docs`, in `shellcheck_requests` order.
+@record
+class StartedChecks:
+    """ShellCheck running on the shell bodies of some documents (`start_checking`)."""
 
-    The linter takes the run as `lint_documents(..., started=...)`; `defcheck lint`
+    run: ShellCheckRun
+    #: each document's `shellcheck_requests`, in order: the run checks them all
+    requests: tuple[list[tuple[Section, ShellCheckRequest]], ...]
+
+    def discard(self) -> None:
+        """The findings are not wanted after all (see `ShellCheckRun.discard`)."""
+        self.run.discard()
+
+
+def start_checking(docs: Sequence[Document], *, binary: str | None = None) -> StartedChecks:
+    """Start ShellCheck on the shell bodies of `docs`.
+
+    The linter takes the result as `lint_documents(..., started=...)`; `defcheck lint`
     starts it as soon as the files are parsed, before importing the linter.
     """
     from defcheck.shell.shellcheck import start_bodies
 
-    return start_bodies([req for doc in docs for _, req in shellcheck_requests(doc)])
+    requests = tuple(shellcheck_requests(doc) for doc in docs)
+    run = start_bodies([req for found in requests for _, req in found], binary=binary)
+    return StartedChecks(run, requests)
 
 
 def _siblings(doc: Document, section: Section, kind: str, app: str | None) -> list[Section]:

@@ -11,10 +11,12 @@ Values are immutable by convention: nothing in defcheck assigns to a record's fi
 from __future__ import annotations
 
 import sys
+from operator import attrgetter
 from types import CodeType, FunctionType
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any, TypeVar
 
     from typing_extensions import dataclass_transform
@@ -57,13 +59,19 @@ def record(cls: type[_T]) -> type[_T]:
         inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in fields)
         return f"{type(self).__name__}({inner})"
 
+    key = _values_of(fields)
+
     def __eq__(self: object, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return all(getattr(self, n) == getattr(other, n) for n in fields)
+        return key(self) == key(other)
 
     def __hash__(self: object) -> int:
-        return hash(tuple(_hashable(getattr(self, n)) for n in fields))
+        values = key(self)
+        try:
+            return hash(values)
+        except TypeError:  # a list or dict field
+            return hash(tuple(_hashable(v) for v in values))
 
     for name, fn in (
         ("__init__", init),
@@ -117,6 +125,17 @@ def _template(arity: int) -> CodeType:
             raise RuntimeError(f"unexpected record template layout: {code.co_names}")
         _TEMPLATES[arity] = code
     return code
+
+
+def _values_of(fields: tuple[str, ...]) -> Callable[[object], tuple[object, ...]]:
+    """A function returning an instance's field values as a tuple (`attrgetter`: records
+    are dict keys on hot paths, e.g. defpin's queries, and a generator costs 10x more)."""
+    if len(fields) > 1:
+        return attrgetter(*fields)
+    if fields:
+        get = attrgetter(fields[0])
+        return lambda obj: (get(obj),)
+    return lambda obj: ()
 
 
 def _hashable(value: object) -> object:

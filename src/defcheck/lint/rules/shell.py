@@ -208,7 +208,12 @@ def _program_argv(cmd: Command) -> tuple[Word, ...]:
 def _is_env_word(value: str) -> bool:
     """`NAME=anything`, NAME an ASCII shell name (`[A-Za-z_][A-Za-z0-9_]*`)."""
     name, eq, _ = value.partition("=")
-    return bool(eq) and name.isascii() and name.isidentifier()
+    return bool(eq) and _is_name(name)
+
+
+def _is_name(text: str) -> bool:
+    """A shell variable name: `[A-Za-z_][A-Za-z0-9_]*`."""
+    return text.isascii() and text.isidentifier()
 
 
 def _versioned(name: str, program: str) -> bool:
@@ -978,7 +983,7 @@ def _assignment(line: str) -> tuple[str, int] | None:
     """(name, column) when `line` starts with `NAME=` after blanks and tabs."""
     stripped = line.lstrip(" \t")
     name, eq, _ = stripped.partition("=")
-    if not eq or not (name.isascii() and name.isidentifier()):
+    if not eq or not _is_name(name):
         return None
     return name, len(line) - len(stripped)
 
