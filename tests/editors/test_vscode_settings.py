@@ -29,6 +29,7 @@ def _server_defaults() -> dict[str, Any]:
 
 def test_every_server_setting_is_known_with_the_same_default() -> None:
     from defcheck.lsp import settings as settings_mod
+
     sent = _server_defaults()
     parsed, problems = settings_mod.parse_settings(sent)
     assert problems == []
